@@ -1,0 +1,130 @@
+"""Command line: `python -m engine run|list`. Errors print one line and exit non-zero."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Dict, List, Optional, TextIO
+
+from .errors import Cancelled, EngineError
+from .methods.registry import list_methods
+from .request import (
+    ALIGN_RESAMPLINGS,
+    DEFAULT_METHOD,
+    DEVICES,
+    OUTPUT_DTYPES,
+    UPSAMPLERS,
+    OptionValue,
+    PansharpenRequest,
+)
+
+
+class ProgressBar:
+    """A one-line progress bar on a stream (stderr), redrawn at most every 0.1 s."""
+
+    def __init__(self, stream: TextIO, width: int = 30) -> None:
+        self.stream, self.width, self._last = stream, width, 0.0
+
+    def __call__(self, fraction: float, message: str) -> None:
+        now = time.monotonic()
+        if fraction < 1.0 and now - self._last < 0.1:
+            return
+        self._last = now
+        filled = int(round(fraction * self.width))
+        bar = "#" * filled + "-" * (self.width - filled)
+        self.stream.write(f"\r[{bar}] {fraction * 100:5.1f}% {message[:60]:<60}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+def parse_options(items: Optional[List[str]]) -> Dict[str, OptionValue]:
+    """['key=value', ...] -> dict; raises EngineError for items without '='."""
+    options: Dict[str, OptionValue] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise EngineError(f"option '{item}' must look like key=value")
+        key, value = item.split("=", 1)
+        options[key.strip()] = value.strip()
+    return options
+
+
+def add_run_arguments(p: argparse.ArgumentParser) -> None:
+    """Arguments of `run` (shared with later subcommands that run a fusion)."""
+    p.add_argument("--pan", required=True, help="panchromatic raster (single band)")
+    p.add_argument("--ms", required=True, help="multispectral raster")
+    p.add_argument("--out", required=True, help="output GeoTIFF (written atomically)")
+    p.add_argument("--method", default=DEFAULT_METHOD, help=f"fusion method (default {DEFAULT_METHOD})")
+    p.add_argument("--sensor", default="auto", help="sensor preset or 'auto' (guessed and reported)")
+    p.add_argument("--dtype", default="auto", choices=OUTPUT_DTYPES, help="output type (auto = MS type)")
+    p.add_argument("--device", default="auto", choices=DEVICES)
+    p.add_argument("--block-size", type=int, default=1024, help="processing block side, PAN pixels")
+    p.add_argument("--upsampler", default="bicubic", choices=UPSAMPLERS)
+    p.add_argument("--align-resampling", default="cubic", choices=ALIGN_RESAMPLINGS)
+    p.add_argument("--option", action="append", metavar="KEY=VALUE", help="method option (repeatable)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def request_from_args(args: argparse.Namespace) -> PansharpenRequest:
+    """The shared request object from parsed CLI arguments."""
+    return PansharpenRequest(pan=args.pan, ms=args.ms, output=args.out, method=args.method,
+                             sensor=args.sensor, output_dtype=args.dtype, device=args.device,
+                             block_size=args.block_size, upsampler=args.upsampler,
+                             align_resampling=args.align_resampling, options=parse_options(args.option))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .pipeline import run
+
+    bar = None if args.quiet else ProgressBar(sys.stderr)
+    try:
+        result = run(request_from_args(args), progress=bar or (lambda f, m: None))
+    finally:
+        if bar:
+            bar.close()
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"sensor: {result.sensor} ({result.sensor_reason})", file=sys.stderr)
+    print(result.summary())
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    for m in list_methods():
+        print(f"{m.name:<14} {m.family:<26} {m.summary}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m engine", description="Pansharpen & Adapt engine")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run_p = sub.add_parser("run", help="fuse a PAN and an MS raster into a GeoTIFF")
+    add_run_arguments(run_p)
+    run_p.set_defaults(func=cmd_run)
+    sub.add_parser("list", help="list the fusion methods").set_defaults(func=cmd_list)
+    return parser
+
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Entry point; returns the exit status (0 ok, 1 cancelled, 2 bad input, 3 internal error)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except Cancelled as exc:
+        print(f"cancelled: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("cancelled: interrupted", file=sys.stderr)
+        return 1
+    except EngineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - the CLI promises one line, not a traceback
+        if args.debug:
+            raise
+        print(f"error: internal error ({type(exc).__name__}): {exc}", file=sys.stderr)
+        return 3

@@ -1,0 +1,1 @@
+"""Fusion methods (classical now; deep backbones register themselves in the same registry)."""

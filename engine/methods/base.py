@@ -1,0 +1,85 @@
+"""The method interface: every fusion method maps one block of PAN + coarse MS to fused bands."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, Tuple
+
+import numpy as np
+import torch
+
+from ..errors import EngineError
+from ..physics.resample import upsample
+from ..request import OptionValue
+from ..stats import GlobalStats
+
+
+@dataclass
+class FusionContext:
+    """Everything a method may use besides the block's pixels.
+
+    stats: image-wide moments (None for methods with needs_stats False).
+    ms_gains, pan_gain: MTF Nyquist gains of the sensor preset, one per MS band.
+    """
+
+    ratio: int
+    ms_gains: Tuple[float, ...]
+    pan_gain: float
+    upsampler: str
+    stats: GlobalStats | None = None
+    options: Dict[str, OptionValue] = field(default_factory=dict)
+
+    def require_stats(self) -> GlobalStats:
+        if self.stats is None:
+            raise RuntimeError("this method needs global statistics")
+        return self.stats
+
+    def tensor(self, values: np.ndarray, like: torch.Tensor) -> torch.Tensor:
+        """A (1, N, 1, 1) tensor of per-band values, on like's device and dtype."""
+        return torch.as_tensor(np.asarray(values), dtype=like.dtype, device=like.device).view(1, -1, 1, 1)
+
+
+class Method:
+    """Base class. fuse(pan (B,1,H,W), ms (B,C,H/r,W/r), ctx) -> (B,C,H,W), all in input units."""
+
+    name: str = ""
+    title: str = ""
+    family: str = ""
+    summary: str = ""
+    needs_stats: bool = True
+
+    def halo(self, ratio: int) -> int:
+        """PAN pixels of context each output pixel depends on (bicubic upsampling: 2 MS pixels)."""
+        return 3 * ratio
+
+    def fuse(self, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
+        raise NotImplementedError
+
+    def upsampled(self, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
+        return upsample(ms, ctx.ratio, ctx.upsampler)
+
+
+def match(x: torch.Tensor, src_mean: float, src_std: float, dst_mean: torch.Tensor | float,
+          dst_std: torch.Tensor | float) -> torch.Tensor:
+    """Affine histogram matching: (x - src_mean) * dst_std / src_std + dst_mean."""
+    return (x - src_mean) * (dst_std / max(src_std, 1e-12)) + dst_mean
+
+
+def safe_divide(num: torch.Tensor, den: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
+    """num / den with |den| kept at least eps (sign preserved)."""
+    den = torch.where(den.abs() < eps, torch.full_like(den, eps).copysign(den), den)
+    return num / den
+
+
+def parse_weights(value: OptionValue | None, n_bands: int) -> np.ndarray:
+    """Band weights from '0.2,0.3,...' (or None for equal weights 1/C)."""
+    if value is None or value == "":
+        return np.full(n_bands, 1.0 / n_bands)
+    try:
+        w = np.array([float(v) for v in str(value).split(",")], dtype=np.float64)
+    except ValueError:
+        raise EngineError(f"weights must be comma-separated numbers, got '{value}'") from None
+    if w.size != n_bands:
+        raise EngineError(f"{w.size} weights given for {n_bands} MS bands")
+    if np.any(w < 0) or w.sum() <= 0:
+        raise EngineError("weights must be non-negative and not all zero")
+    return w

@@ -1,0 +1,95 @@
+"""Component substitution: an intensity built from the MS is replaced by the matched PAN.
+
+out_k = ms_up_k + g_k * (P - I) with method-specific intensity I and gains g (Brovey: multiplicative).
+All image-wide quantities come from GlobalStats so results do not depend on the tiling.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .base import FusionContext, Method, match, parse_weights
+
+
+class Brovey(Method):
+    name, title, family = "brovey", "Brovey (GDAL weighted)", "component substitution"
+    summary = "out = MS * PAN / sum(w * MS); weights option as in gdal_pansharpen, default 1/C"
+    needs_stats = False
+
+    def fuse(self, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
+        up = self.upsampled(ms, ctx)
+        w = ctx.tensor(parse_weights(ctx.options.get("weights"), ms.shape[1]), up)
+        pseudo = (up * w).sum(dim=1, keepdim=True)
+        ratio = torch.where(pseudo != 0, pan / torch.where(pseudo != 0, pseudo, 1.0), 0.0)
+        return up * ratio
+
+
+def _inject(up: torch.Tensor, pan: torch.Tensor, intensity: torch.Tensor, gains: np.ndarray,
+            i_mean: float, i_std: float, ctx: FusionContext) -> torch.Tensor:
+    stats = ctx.require_stats()
+    p = match(pan, stats.pan_mean, stats.pan_std, i_mean, i_std)
+    return up + ctx.tensor(gains, up) * (p - intensity)
+
+
+class GIHS(Method):
+    name, title, family = "gihs", "Generalised IHS", "component substitution"
+    summary = "I = mean of MS bands; PAN matched to I; detail added equally to every band"
+
+    def fuse(self, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
+        s = ctx.require_stats()
+        c = ms.shape[1]
+        a = np.full(c, 1.0 / c)
+        up = self.upsampled(ms, ctx)
+        i_std = float(np.sqrt(a @ s.cov[:c, :c] @ a))
+        return _inject(up, pan, up.mean(dim=1, keepdim=True), np.ones(c), float(a @ s.ms_mean()), i_std, ctx)
+
+
+class PCA(Method):
+    name, title, family = "pca", "Principal component analysis", "component substitution"
+    summary = "first principal component of the MS replaced by the matched PAN"
+
+    def fuse(self, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
+        s = ctx.require_stats()
+        c = ms.shape[1]
+        vals, vecs = np.linalg.eigh(s.cov[:c, :c])
+        v = vecs[:, np.argmax(vals)]
+        if v @ s.cov[:c, c] < 0:  # orient PC1 so that it correlates positively with the PAN
+            v = -v
+        up = self.upsampled(ms, ctx)
+        mean = s.ms_mean()
+        pc1 = ((up - ctx.tensor(mean, up)) * ctx.tensor(v, up)).sum(dim=1, keepdim=True)
+        return _inject(up, pan, pc1, v, 0.0, float(np.sqrt(max(vals.max(), 1e-12))), ctx)
+
+
+def _gs_fuse(method: Method, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext,
+             a: np.ndarray, b: float) -> torch.Tensor:
+    """Gram-Schmidt injection for intensity I = a . MS + b: gains g_k = cov(MS_k, I) / var(I)."""
+    s = ctx.require_stats()
+    c = ms.shape[1]
+    cov = s.cov[:c, :c]
+    var_i = float(max(a @ cov @ a, 1e-12))
+    gains = cov @ a / var_i
+    up = method.upsampled(ms, ctx)
+    intensity = (up * ctx.tensor(a, up)).sum(dim=1, keepdim=True) + b
+    return _inject(up, pan, intensity, gains, float(a @ s.ms_mean() + b), float(np.sqrt(var_i)), ctx)
+
+
+class GS(Method):
+    name, title, family = "gs", "Gram-Schmidt", "component substitution"
+    summary = "I = mean of MS bands; band gains cov(MS_k, I) / var(I)"
+
+    def fuse(self, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
+        c = ms.shape[1]
+        return _gs_fuse(self, pan, ms, ctx, np.full(c, 1.0 / c), 0.0)
+
+
+class GSA(Method):
+    name, title, family = "gsa", "Gram-Schmidt adaptive", "component substitution"
+    summary = "I = least-squares fit of the PAN (at MS scale) on the MS bands; GS gains"
+
+    def fuse(self, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
+        s = ctx.require_stats()
+        c = ms.shape[1]
+        a = np.linalg.lstsq(s.cov[:c, :c], s.cov[:c, c], rcond=None)[0]
+        b = float(s.mean[c] - a @ s.ms_mean())
+        return _gs_fuse(self, pan, ms, ctx, a, b)

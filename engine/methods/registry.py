@@ -1,0 +1,30 @@
+"""Registry of fusion methods by name."""
+from __future__ import annotations
+
+from typing import Dict, List
+
+from ..errors import EngineError
+from .base import Method
+from .component_substitution import GIHS, GS, GSA, PCA, Brovey
+from .multiresolution import HPF, MTFGLP, MTFGLPHPM
+
+_METHODS: Dict[str, Method] = {m.name: m for m in (
+    Brovey(), GIHS(), PCA(), GS(), GSA(), HPF(), MTFGLP(), MTFGLPHPM())}
+
+
+def register(method: Method) -> None:
+    """Add a method (later modules register deep backbones here)."""
+    _METHODS[method.name] = method
+
+
+def list_methods() -> List[Method]:
+    """All methods in registration order."""
+    return list(_METHODS.values())
+
+
+def get_method(name: str) -> Method:
+    """Method by name (case-insensitive, '-' or '_'); raises EngineError listing the valid names."""
+    key = (name or "").strip().lower().replace("-", "_")
+    if key not in _METHODS:
+        raise EngineError(f"unknown method '{name}'; choose one of: {', '.join(_METHODS)}")
+    return _METHODS[key]

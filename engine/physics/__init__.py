@@ -1,0 +1,1 @@
+"""Sensor physics: presets, MTF-matched filters, degradation and interpolation."""

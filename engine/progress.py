@@ -1,0 +1,57 @@
+"""Progress reporting and cooperative cancellation shared by every long-running step."""
+from __future__ import annotations
+
+import threading
+from typing import Callable, Optional
+
+from .errors import Cancelled
+
+#: progress(fraction in [0, 1], short message)
+ProgressCallback = Callable[[float, str], None]
+
+
+def no_progress(fraction: float, message: str) -> None:
+    """Progress sink that ignores everything."""
+
+
+class CancelToken:
+    """Thread-safe cancellation flag, optionally backed by an external predicate.
+
+    The external predicate lets front ends plug their own flag in (QgsFeedback.isCanceled)
+    without the engine importing them.
+    """
+
+    def __init__(self, is_cancelled: Optional[Callable[[], bool]] = None) -> None:
+        self._event = threading.Event()
+        self._external = is_cancelled
+
+    def cancel(self) -> None:
+        """Ask the running job to stop at its next check."""
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        """True once cancel() was called or the external predicate says so."""
+        if self._event.is_set():
+            return True
+        return bool(self._external is not None and self._external())
+
+    def check(self) -> None:
+        """Raise Cancelled if cancellation was requested."""
+        if self.cancelled:
+            raise Cancelled()
+
+
+class StageProgress:
+    """Maps the progress of one stage onto a slice [start, end] of the overall bar."""
+
+    def __init__(self, callback: ProgressCallback, start: float, end: float, label: str) -> None:
+        self._callback = callback
+        self._start = start
+        self._end = end
+        self._label = label
+
+    def __call__(self, fraction: float, message: str = "") -> None:
+        fraction = min(max(fraction, 0.0), 1.0)
+        text = f"{self._label}: {message}" if message else self._label
+        self._callback(self._start + (self._end - self._start) * fraction, text)

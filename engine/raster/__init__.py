@@ -1,0 +1,1 @@
+"""Raster I/O with GDAL: inspection, PAN/MS alignment, windowed reads, atomic GeoTIFF output."""

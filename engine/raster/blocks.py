@@ -1,0 +1,114 @@
+"""Block plan with a halo and windowed reads of the aligned PAN/MS pair.
+
+Memory is bounded by the block size: nothing here reads a whole raster.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, List, Optional, Tuple
+
+import numpy as np
+from osgeo import gdal
+
+from .align import AlignedPair
+
+
+@dataclass(frozen=True)
+class Block:
+    """Output block [x, x+w) x [y, y+h) in output pixels, read with `halo` extra pixels on each side.
+
+    The extended window starts at (x - halo, y - halo), a multiple of the ratio, and its size
+    (ext_w, ext_h) is a multiple of the ratio, so the MS window is whole coarse cells.
+    """
+
+    x: int
+    y: int
+    w: int
+    h: int
+    halo: int
+    ext_w: int
+    ext_h: int
+
+
+def round_up(value: int, multiple: int) -> int:
+    """Smallest multiple of `multiple` that is >= value."""
+    return -(-value // multiple) * multiple
+
+
+def plan_blocks(width: int, height: int, block_size: int, halo: int, ratio: int) -> List[Block]:
+    """Tile the output into blocks of about block_size (a multiple of ratio), each with the halo."""
+    step = max(ratio, block_size // ratio * ratio)
+    halo = round_up(halo, ratio)
+    blocks = []
+    for y in range(0, height, step):
+        for x in range(0, width, step):
+            w, h = min(step, width - x), min(step, height - y)
+            blocks.append(Block(x, y, w, h, halo, round_up(w, ratio) + 2 * halo,
+                                round_up(h, ratio) + 2 * halo))
+    return blocks
+
+
+def _clip(x: int, y: int, w: int, h: int, xs: int, ys: int) -> Tuple[Tuple[int, int, int, int], tuple]:
+    """Part of the window inside an xs x ys raster (at least one pixel) and the edge padding around it."""
+    cx0, cy0 = max(0, min(x, xs - 1)), max(0, min(y, ys - 1))
+    cx1, cy1 = min(xs, max(x + w, cx0 + 1)), min(ys, max(y + h, cy0 + 1))
+    pad = ((max(0, cy0 - y), max(0, y + h - cy1)), (max(0, cx0 - x), max(0, x + w - cx1)))
+    return (cx0, cy0, cx1 - cx0, cy1 - cy0), pad
+
+
+def _read_padded(ds: gdal.Dataset, bands: List[int], x: int, y: int, w: int, h: int) -> np.ndarray:
+    """Read float32 (C, h, w) at (x, y); parts outside the raster replicate the nearest edge pixel."""
+    (cx, cy, cw, ch), pad = _clip(x, y, w, h, ds.RasterXSize, ds.RasterYSize)
+    data = np.asarray(ds.ReadAsArray(cx, cy, cw, ch, band_list=bands)).reshape(len(bands), ch, cw)
+    data = data.astype(np.float32, copy=False)
+    if any(p for axis in pad for p in axis):
+        data = np.pad(data, ((0, 0),) + pad, mode="edge")
+    return data
+
+
+def _read_valid(ds: gdal.Dataset, bands: List[int], x: int, y: int, w: int, h: int) -> np.ndarray:
+    """(h, w) bool: valid in every band (GDAL mask bands: nodata, alpha, per-dataset masks)."""
+    valid = np.ones((h, w), dtype=bool)
+    (cx, cy, cw, ch), pad = _clip(x, y, w, h, ds.RasterXSize, ds.RasterYSize)
+    seen = set()
+    for b in bands:
+        band = ds.GetRasterBand(b)
+        flags = band.GetMaskFlags()
+        key = "dataset" if flags & gdal.GMF_PER_DATASET else b
+        if flags & gdal.GMF_ALL_VALID or key in seen:
+            continue
+        seen.add(key)
+        mask = band.GetMaskBand().ReadAsArray(cx, cy, cw, ch) > 0
+        valid &= np.pad(mask, pad, mode="edge") if any(p for a in pad for p in a) else mask
+    return valid
+
+
+@dataclass
+class BlockData:
+    """Inputs of one extended block: PAN (H, W), MS (C, H/r, W/r) as float32, and validity masks."""
+
+    pan: np.ndarray
+    ms: np.ndarray
+    pan_valid: Optional[np.ndarray]
+    ms_valid: Optional[np.ndarray]
+
+
+def read_block(pair: AlignedPair, block: Block, with_masks: bool = True) -> BlockData:
+    """Read the extended window of `block` from the PAN and the coarse MS source."""
+    r = pair.ratio
+    ex, ey = block.x - block.halo, block.y - block.halo
+    pan_args = (pair.pan.dataset, [1], pair.pan_x0 + ex, pair.pan_y0 + ey, block.ext_w, block.ext_h)
+    ms_args = (pair.ms_source, pair.ms_bands, pair.ms_x0 + ex // r, pair.ms_y0 + ey // r,
+               block.ext_w // r, block.ext_h // r)
+    pan = _read_padded(*pan_args)[0]
+    ms = _read_padded(*ms_args)
+    pan_valid = _read_valid(*pan_args) if with_masks and pair.pan.has_mask else None
+    ms_valid = _read_valid(*ms_args) if with_masks and pair.ms_has_mask else None
+    return BlockData(pan, ms, pan_valid, ms_valid)
+
+
+def iter_coarse_strips(pair: AlignedPair, rows: int) -> Iterator[Tuple[int, int]]:
+    """(first row, row count) strips of the coarse grid, `rows` coarse rows at a time."""
+    _, ch = pair.coarse_size
+    for y in range(0, ch, rows):
+        yield y, min(rows, ch - y)

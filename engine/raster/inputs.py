@@ -1,0 +1,94 @@
+"""Open a raster with GDAL and describe it (size, type, georeference, masks, band names)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+import numpy as np
+from osgeo import gdal, osr
+
+from ..errors import EngineError
+from .dtypes import bit_depth, numpy_dtype
+
+gdal.UseExceptions()
+osr.UseExceptions()
+
+GeoTransform = Tuple[float, float, float, float, float, float]
+
+
+@dataclass
+class RasterInfo:
+    """What the engine needs to know about one input raster.
+
+    geotransform is None when the file has no georeference; crs_wkt is "" when it has no CRS.
+    """
+
+    path: str
+    dataset: gdal.Dataset
+    width: int
+    height: int
+    count: int
+    dtype: np.dtype
+    geotransform: Optional[GeoTransform]
+    crs_wkt: str
+    nodata: Optional[float]
+    has_mask: bool
+    descriptions: Tuple[str, ...]
+    bits: int
+    hint_text: str
+
+    @property
+    def srs(self) -> Optional[osr.SpatialReference]:
+        """Spatial reference with traditional GIS axis order, or None."""
+        if not self.crs_wkt:
+            return None
+        srs = osr.SpatialReference()
+        srs.ImportFromWkt(self.crs_wkt)
+        srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+        return srs
+
+
+def _mask_present(band: gdal.Band) -> bool:
+    return not (band.GetMaskFlags() & gdal.GMF_ALL_VALID)
+
+
+def _hint_text(path: str, ds: gdal.Dataset) -> str:
+    meta = " ".join(f"{k}={v}" for k, v in (ds.GetMetadata() or {}).items())
+    return f"{path} {meta}"
+
+
+def open_raster(path: str, role: str) -> RasterInfo:
+    """Open path read-only and describe it; raises EngineError with one line on failure."""
+    try:
+        ds = gdal.Open(path, gdal.GA_ReadOnly)
+    except RuntimeError as exc:
+        raise EngineError(f"cannot open {role} raster {path}: {str(exc).strip()}") from None
+    if ds is None or ds.RasterCount == 0:
+        raise EngineError(f"{role} raster has no bands: {path}")
+    band1 = ds.GetRasterBand(1)
+    types = {ds.GetRasterBand(i + 1).DataType for i in range(ds.RasterCount)}
+    if len(types) != 1:
+        raise EngineError(f"{role} raster mixes data types across bands: {path}")
+    try:
+        dtype = numpy_dtype(band1.DataType)
+    except ValueError as exc:
+        raise EngineError(f"{role} raster: {exc}") from None
+    gt = ds.GetGeoTransform(can_return_null=True)
+    if gt is not None and (gt[2] != 0.0 or gt[4] != 0.0):
+        raise EngineError(f"{role} raster has a rotated geotransform; warp it to a north-up grid first")
+    nbits = band1.GetMetadataItem("NBITS", "IMAGE_STRUCTURE")
+    return RasterInfo(
+        path=path,
+        dataset=ds,
+        width=ds.RasterXSize,
+        height=ds.RasterYSize,
+        count=ds.RasterCount,
+        dtype=dtype,
+        geotransform=tuple(gt) if gt is not None else None,  # type: ignore[arg-type]
+        crs_wkt=ds.GetProjection() or "",
+        nodata=band1.GetNoDataValue(),
+        has_mask=any(_mask_present(ds.GetRasterBand(i + 1)) for i in range(ds.RasterCount)),
+        descriptions=tuple(ds.GetRasterBand(i + 1).GetDescription() for i in range(ds.RasterCount)),
+        bits=bit_depth(dtype, nbits),
+        hint_text=_hint_text(path, ds),
+    )

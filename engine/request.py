@@ -1,0 +1,112 @@
+"""The one request object shared by the CLI, the dock and the Processing algorithm.
+
+Front ends build a :class:`PansharpenRequest` from plain values and hand it to
+:func:`engine.pipeline.run`; :func:`validate_request` is the single place where it is checked.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from typing import Dict, Union
+
+from .errors import EngineError
+
+OptionValue = Union[str, float, int, bool]
+
+DEVICES = ("auto", "cpu", "cuda")
+OUTPUT_DTYPES = ("auto", "float32")
+UPSAMPLERS = ("bicubic", "interp23tap")
+ALIGN_RESAMPLINGS = ("cubic", "bilinear", "near", "lanczos")
+DEFAULT_METHOD = "mtf_glp_hpm"
+
+
+@dataclass
+class PansharpenRequest:
+    """What to fuse, how, and where to write it.
+
+    pan, ms: raster paths (PAN single-band; MS any band count).
+    output: GeoTIFF path written atomically; never one of the inputs.
+    method: a name from ``python -m engine list``.
+    sensor: preset name, or "auto" to guess (the guess is reported).
+    output_dtype: "auto" keeps the MS data type, "float32" writes floats.
+    device: "auto" (CUDA when present), "cpu" or "cuda".
+    block_size: side of the square processing blocks, PAN pixels (memory bound).
+    upsampler: how each method brings the MS to the PAN grid.
+    align_resampling: GDAL resampling used when the MS must be warped onto the PAN grid.
+    options: method-specific values, e.g. {"weights": "0.25,0.25,0.25,0.25"} for Brovey.
+    """
+
+    pan: str
+    ms: str
+    output: str
+    method: str = DEFAULT_METHOD
+    sensor: str = "auto"
+    output_dtype: str = "auto"
+    device: str = "auto"
+    block_size: int = 1024
+    upsampler: str = "bicubic"
+    align_resampling: str = "cubic"
+    options: Dict[str, OptionValue] = field(default_factory=dict)
+
+
+def _check_input(path: str, role: str) -> str:
+    if not path:
+        raise EngineError(f"no {role} raster given")
+    if not os.path.isfile(path) and not path.startswith("/vsi"):
+        raise EngineError(f"{role} raster not found: {path}")
+    return os.path.abspath(path) if not path.startswith("/vsi") else path
+
+
+def _check_output(path: str, inputs: tuple) -> str:
+    if not path:
+        raise EngineError("no output path given")
+    out = os.path.abspath(path)
+    if not out.lower().endswith((".tif", ".tiff")):
+        raise EngineError(f"output must be a GeoTIFF (.tif): {path}")
+    for src in inputs:
+        if os.path.exists(out) and os.path.exists(src) and os.path.samefile(out, src):
+            raise EngineError(f"output would overwrite an input: {path}")
+    folder = os.path.dirname(out)
+    if not os.path.isdir(folder):
+        raise EngineError(f"output folder does not exist: {folder}")
+    if not os.access(folder, os.W_OK):
+        raise EngineError(f"output folder is not writable: {folder}")
+    return out
+
+
+def _check_choice(value: str, choices: tuple, what: str) -> str:
+    v = (value or "").strip().lower()
+    if v not in choices:
+        raise EngineError(f"unknown {what} '{value}'; choose one of: {', '.join(choices)}")
+    return v
+
+
+def validate_request(request: PansharpenRequest) -> PansharpenRequest:
+    """Check every field once and return a normalised copy; raises EngineError (one line)."""
+    from .methods import registry  # late import: methods import this module's types
+    from .physics import sensors
+
+    pan = _check_input(request.pan, "PAN")
+    ms = _check_input(request.ms, "MS")
+    if pan == ms:
+        raise EngineError("PAN and MS are the same file")
+    out = _check_output(request.output, (pan, ms))
+    method = registry.get_method(request.method).name
+    sensor = request.sensor.strip().lower() if request.sensor else "auto"
+    if sensor != "auto":
+        sensor = sensors.get_preset(sensor).name
+    if not isinstance(request.block_size, int) or not 64 <= request.block_size <= 8192:
+        raise EngineError(f"block size must be an integer from 64 to 8192, got {request.block_size}")
+    return replace(
+        request,
+        pan=pan,
+        ms=ms,
+        output=out,
+        method=method,
+        sensor=sensor,
+        output_dtype=_check_choice(request.output_dtype, OUTPUT_DTYPES, "output data type"),
+        device=_check_choice(request.device, DEVICES, "device"),
+        upsampler=_check_choice(request.upsampler, UPSAMPLERS, "upsampler"),
+        align_resampling=_check_choice(request.align_resampling, ALIGN_RESAMPLINGS, "resampling"),
+        options=dict(request.options),
+    )

@@ -1,0 +1,106 @@
+"""Global statistics of the aligned pair, gathered strip by strip at the coarse (MS) scale.
+
+Component-substitution and MRA methods need image-wide means, covariances and regression
+coefficients; computing them per block would make results depend on the tiling.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from .progress import CancelToken, ProgressCallback
+from .raster.align import AlignedPair
+from .raster.blocks import Block, read_block
+
+STRIP_PIXELS = 4_000_000  # PAN pixels per strip: bounds memory to ~100 MB for 8 bands
+
+
+@dataclass
+class GlobalStats:
+    """Moments over valid pixels.
+
+    mean, cov: of the vector (MS band 1..C, PAN area-averaged to the MS grid), shapes (C+1,), (C+1, C+1).
+    pan_mean, pan_std: of the PAN at full resolution. ms_max, pan_max: largest values seen.
+    """
+
+    count: int
+    mean: np.ndarray
+    cov: np.ndarray
+    pan_mean: float
+    pan_std: float
+    ms_max: np.ndarray
+    pan_max: float
+
+    @property
+    def n_bands(self) -> int:
+        return int(self.mean.shape[0]) - 1
+
+    def ms_mean(self) -> np.ndarray:
+        return self.mean[:-1]
+
+    def ms_std(self) -> np.ndarray:
+        return np.sqrt(np.maximum(np.diag(self.cov)[:-1], 1e-12))
+
+    def pan_low_std(self) -> float:
+        return float(np.sqrt(max(self.cov[-1, -1], 1e-12)))
+
+
+class _Accumulator:
+    def __init__(self, n: int) -> None:
+        self.count = 0
+        self.shift: Optional[np.ndarray] = None
+        self.s1 = np.zeros(n)
+        self.s2 = np.zeros((n, n))
+        self.pan = np.zeros(3)  # count, sum, sum of squares (shifted)
+        self.pan_shift = 0.0
+        self.max = np.full(n, -np.inf)
+
+    def add(self, x: np.ndarray, pan: np.ndarray) -> None:
+        """x: (N, C+1) valid coarse samples; pan: valid full-resolution PAN values."""
+        if x.shape[0]:
+            if self.shift is None:
+                self.shift = x.mean(axis=0)
+                self.pan_shift = float(pan.mean()) if pan.size else 0.0
+            d = x - self.shift
+            self.count += x.shape[0]
+            self.s1 += d.sum(axis=0)
+            self.s2 += d.T @ d
+            self.max = np.maximum(self.max, x.max(axis=0))
+        if pan.size:
+            p = pan - self.pan_shift
+            self.pan += (p.size, p.sum(), (p * p).sum())
+
+    def result(self) -> GlobalStats:
+        if self.count < 2 or self.shift is None:
+            from .errors import EngineError
+            raise EngineError("PAN and MS have no valid pixels in common")
+        m = self.s1 / self.count
+        cov = self.s2 / self.count - np.outer(m, m)
+        pn, ps, pss = self.pan
+        pm = ps / pn
+        return GlobalStats(self.count, m + self.shift, cov, pm + self.pan_shift,
+                           float(np.sqrt(max(pss / pn - pm * pm, 1e-12))), self.max[:-1], self.max[-1])
+
+
+def compute_stats(pair: AlignedPair, cancel: CancelToken, progress: ProgressCallback) -> GlobalStats:
+    """One pass over the pair in horizontal strips; memory bounded by STRIP_PIXELS."""
+    r = pair.ratio
+    rows = max(1, STRIP_PIXELS // max(1, pair.width * r))
+    acc = _Accumulator(len(pair.ms_bands) + 1)
+    cw, ch = pair.coarse_size
+    for y in range(0, ch, rows):
+        cancel.check()
+        n = min(rows, ch - y)
+        h = min(n * r, pair.height - y * r)
+        data = read_block(pair, Block(0, y * r, pair.width, h, 0, cw * r, n * r))
+        pan = data.pan.astype(np.float64)
+        low = pan.reshape(n, r, cw, r).mean(axis=(1, 3))
+        valid = np.ones((n, cw), bool) if data.ms_valid is None else data.ms_valid.copy()
+        pan_ok = np.ones(pan.shape, bool) if data.pan_valid is None else data.pan_valid
+        valid &= pan_ok.reshape(n, r, cw, r).all(axis=(1, 3))
+        x = np.concatenate([data.ms.reshape(data.ms.shape[0], -1), low.reshape(1, -1)]).T
+        acc.add(x[valid.ravel()].astype(np.float64), pan[:h, :pair.width][pan_ok[:h, :pair.width]])
+        progress((y + n) / ch, f"statistics {y + n}/{ch} rows")
+    return acc.result()
