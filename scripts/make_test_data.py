@@ -41,7 +41,8 @@ def main() -> None:
     os.makedirs(OUT, exist_ok=True)
     for name, (folder, pan, ms, x, y, w, h, r) in CROPS.items():
         crop(os.path.join(root, folder, ms), os.path.join(OUT, f"{name}_ms.tif"), x, y, w, h)
-        crop(os.path.join(root, folder, pan), os.path.join(OUT, f"{name}_pan.tif"), x * r, y * r, w * r, h * r)
+        pan_out = os.path.join(OUT, f"{name}_pan.tif")
+        crop(os.path.join(root, folder, pan), pan_out, x * r, y * r, w * r, h * r)
     landsat8(root)
 
 
