@@ -1,0 +1,130 @@
+"""Plugin tests import the repository as the installed package `pansharpen_adapt`.
+
+QGIS imports a plugin by its folder name; a symlink with that name in a temporary folder on sys.path
+gives the tests the same package layout (and relative imports) as an installed plugin.
+"""
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import sys
+import tempfile
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PLUGIN_NAME = "pansharpen_adapt"
+
+_plugins_dir = tempfile.mkdtemp(prefix="psa-plugins-")
+os.symlink(REPO, os.path.join(_plugins_dir, PLUGIN_NAME))
+sys.path.insert(0, _plugins_dir)
+atexit.register(shutil.rmtree, _plugins_dir, True)
+
+
+@pytest.fixture(scope="session")
+def plugins_dir() -> str:
+    """A folder holding the plugin under its installed name (a symlink to the repository)."""
+    return _plugins_dir
+
+
+class SpyIface:
+    """Wraps pytest-qgis's stand-in iface and records what a plugin adds and removes.
+
+    The stand-in accepts toolbar icons, menus and docks without keeping them, so the unload test
+    needs this record to check that every addition is undone.
+    """
+
+    def __init__(self, iface: object) -> None:
+        self._iface = iface
+        self.calls: list = []
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._iface, name)
+
+    def _record(self, name: str, *args: object) -> None:
+        self.calls.append((name, args))
+
+    def addToolBarIcon(self, action: object) -> None:  # noqa: N802 - QgisInterface API
+        self._record("addToolBarIcon", action)
+
+    def removeToolBarIcon(self, action: object) -> None:  # noqa: N802
+        self._record("removeToolBarIcon", action)
+
+    def addPluginToRasterMenu(self, menu: str, action: object) -> None:  # noqa: N802
+        self._record("addPluginToRasterMenu", menu, action)
+
+    def removePluginRasterMenu(self, menu: str, action: object) -> None:  # noqa: N802
+        self._record("removePluginRasterMenu", menu, action)
+
+    def addDockWidget(self, area: object, dock: object) -> None:  # noqa: N802
+        self._record("addDockWidget", dock)
+
+    def removeDockWidget(self, dock: object) -> None:  # noqa: N802
+        self._record("removeDockWidget", dock)
+
+    def added(self, name: str) -> list:
+        """Arguments of every call to `name`."""
+        return [args for call, args in self.calls if call == name]
+
+
+@pytest.fixture
+def spy_iface(qgis_iface: object) -> SpyIface:
+    return SpyIface(qgis_iface)
+
+
+@pytest.fixture
+def clean_settings() -> None:
+    """Forget the dock's remembered choices (pytest-qgis keeps QgsSettings between runs)."""
+    from qgis.core import QgsSettings
+
+    QgsSettings().remove("pansharpen_adapt")
+
+
+@pytest.fixture
+def plugin(spy_iface: SpyIface, qgis_new_project: object, qgis_processing: None, clean_settings: None):
+    """The plugin loaded as QGIS does (classFactory + initGui); unloaded afterwards."""
+    import pansharpen_adapt
+
+    instance = pansharpen_adapt.classFactory(spy_iface)
+    instance.initGui()
+    yield instance
+    instance.unload()
+
+
+DATA = os.path.join(REPO, "tests", "data")
+
+
+def data_pair(name: str) -> tuple:
+    """(pan, ms) paths of a bundled real crop: quickbird, pleiades, landsat8, landsat7."""
+    return os.path.join(DATA, f"{name}_pan.tif"), os.path.join(DATA, f"{name}_ms.tif")
+
+
+def add_raster_layers(name: str) -> tuple:
+    """Add a bundled pair to the current project as (PAN layer, MS layer)."""
+    from qgis.core import QgsProject, QgsRasterLayer
+
+    pan_path, ms_path = data_pair(name)
+    pan = QgsRasterLayer(pan_path, f"{name} PAN", "gdal")
+    ms = QgsRasterLayer(ms_path, f"{name} MS", "gdal")
+    assert pan.isValid() and ms.isValid()
+    QgsProject.instance().addMapLayers([pan, ms])
+    return pan, ms
+
+
+@pytest.fixture
+def qb_layers(qgis_new_project: object) -> tuple:
+    """QuickBird PAN and MS layers in a fresh project."""
+    return add_raster_layers("quickbird")
+
+
+@pytest.fixture
+def pair_layers(qgis_new_project: object):
+    """Factory: pair_layers('landsat7') adds that pair to a fresh project, returns (PAN, MS) layers."""
+    return add_raster_layers
+
+
+@pytest.fixture(scope="session")
+def data_paths():
+    """Factory: data_paths('quickbird') -> (pan path, ms path)."""
+    return data_pair

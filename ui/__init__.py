@@ -1,0 +1,1 @@
+"""QGIS faces of the plugin: dock, worker thread, Processing provider and algorithm."""

@@ -1,0 +1,72 @@
+"""The choices the front ends offer, read from the engine so new methods and presets appear by themselves.
+
+Without torch the method registry cannot be imported; the lists then fall back to the default method
+so the dock and the Processing algorithm still load and can show why nothing runs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, List, Tuple
+
+from ..engine.errors import EngineError
+from ..engine.physics.sensors import PRESETS
+from ..engine.request import DEFAULT_METHOD, DEVICES, OUTPUT_DTYPES
+from .runtime import torch_problem
+
+DEFAULT_BLOCK_SIZE = 1024
+
+
+@dataclass(frozen=True)
+class MethodChoice:
+    """One entry of the method picker: engine name, readable title, one-line summary."""
+
+    name: str
+    title: str
+    summary: str
+
+
+def methods() -> List[MethodChoice]:
+    """Registered engine methods, in registration order (only the default one when torch is missing)."""
+    if torch_problem() is not None:
+        return [MethodChoice(DEFAULT_METHOD, DEFAULT_METHOD, "PyTorch is missing")]
+    from ..engine.methods.registry import list_methods
+
+    return [MethodChoice(m.name, m.title or m.name, m.summary) for m in list_methods()]
+
+
+def method_names() -> List[str]:
+    """Engine method names, e.g. ['brovey', ..., 'mtf_glp_hpm']."""
+    return [m.name for m in methods()]
+
+
+def sensors() -> List[Tuple[str, str]]:
+    """(name, title) of 'auto' and every sensor preset."""
+    return [("auto", "Auto (guess from metadata)")] + [(p.name, p.title) for p in PRESETS.values()]
+
+
+def sensor_names() -> List[str]:
+    """'auto' followed by the preset names."""
+    return [name for name, _ in sensors()]
+
+
+def devices() -> List[str]:
+    """Torch device choices: auto, cpu, cuda."""
+    return list(DEVICES)
+
+
+def output_dtypes() -> List[str]:
+    """Output data type choices: auto (MS type), float32."""
+    return list(OUTPUT_DTYPES)
+
+
+def parse_options(text: str) -> Dict[str, str]:
+    """'k=v;k2=v2' -> {'k': 'v', 'k2': 'v2'}; empty items are skipped; EngineError for an item without '='."""
+    options: Dict[str, str] = {}
+    for item in (text or "").split(";"):
+        if not item.strip():
+            continue
+        if "=" not in item:
+            raise EngineError(f"option '{item.strip()}' must look like key=value")
+        key, value = item.split("=", 1)
+        options[key.strip()] = value.strip()
+    return options

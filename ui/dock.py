@@ -1,0 +1,182 @@
+"""The dock widget: pick layers and a method, Run on a background QThread, watch progress, Cancel."""
+from __future__ import annotations
+
+import os
+import time
+from typing import Any, Optional
+
+from qgis.core import Qgis, QgsProject
+from qgis.gui import QgsDockWidget
+from qgis.PyQt.QtCore import pyqtSignal
+from qgis.PyQt.QtWidgets import (
+    QHBoxLayout,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..engine.errors import EngineError
+from ..engine.request import PansharpenRequest
+from .dock_form import FusionForm, request_from_form
+from .layers import add_result_layer
+from .runtime import torch_problem, torch_summary
+from .worker import FusionWorker
+
+TITLE = "Pansharpen & Adapt"
+
+
+class PansharpenDock(QgsDockWidget):
+    """Dock of the plugin. job_done(status) fires once a job is over and its layer (if any) is added.
+
+    status is 'succeeded', 'failed' or 'cancelled'.
+    """
+
+    job_done = pyqtSignal(str)
+
+    def __init__(self, iface: Any, parent: Optional[QWidget] = None) -> None:
+        super().__init__(TITLE, parent)
+        self.setObjectName("PansharpenAdaptDock")
+        self.iface = iface
+        self.worker: Optional[FusionWorker] = None  # kept so the running QThread is never collected
+        self.result_layer = None
+        self._status = ""
+        self._started = 0.0
+        self.form = FusionForm()
+        self.run_button = QPushButton("Run")
+        self.cancel_button = QPushButton("Cancel")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.log_view = QPlainTextEdit()
+        self.log_view.setReadOnly(True)
+        self.log_view.setMaximumBlockCount(500)
+        self._layout()
+        self.run_button.clicked.connect(self.run)
+        self.cancel_button.clicked.connect(self.cancel)
+        QgsProject.instance().layersAdded.connect(self._layers_added)
+        self._set_running(False)
+        self.form.guess_layers()
+        self.log(torch_problem() or torch_summary())
+
+    def _layout(self) -> None:
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.addWidget(self.form)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.run_button)
+        buttons.addWidget(self.cancel_button)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.log_view, 1)
+        self.setWidget(body)
+
+    def log(self, text: str) -> None:
+        """Append a time-stamped line to the dock's log."""
+        self.log_view.appendPlainText(f"{time.strftime('%H:%M:%S')}  {text}")
+
+    def _error(self, text: str) -> None:
+        self.log(f"error: {text}")
+        self.iface.messageBar().pushMessage(TITLE, text, Qgis.Critical, 0)
+
+    def _set_running(self, running: bool) -> None:
+        self.run_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        self.form.setEnabled(not running)
+        if running:
+            self.progress.setValue(0)
+            self.progress.setFormat("%p%")
+
+    def _layers_added(self, layers: list) -> None:
+        if self.worker is None:
+            self.form.guess_layers()
+
+    def run(self) -> None:
+        """Check the inputs on the main thread, then start the job on a worker thread."""
+        if self.worker is not None:
+            return
+        problem = torch_problem()
+        if problem:
+            self._error(problem)
+            return
+        try:
+            from ..engine.request import validate_request
+
+            request = validate_request(request_from_form(self.form))
+        except EngineError as exc:
+            self._error(str(exc))
+            return
+        self.form.save()
+        self.start(request)
+
+    def start(self, request: PansharpenRequest) -> None:
+        """Run a ready request on a new FusionWorker (plain values only cross the thread)."""
+        worker = FusionWorker(request, self)
+        worker.progressed.connect(self._on_progress)
+        worker.succeeded.connect(self._on_succeeded)
+        worker.failed.connect(self._on_failed)
+        worker.cancelled.connect(self._on_cancelled)
+        worker.finished.connect(self._on_thread_finished)
+        self.worker, self._status, self.result_layer = worker, "", None
+        self._set_running(True)
+        self._started = time.perf_counter()
+        self.log(f"running {request.method}: {os.path.basename(request.pan)} + "
+                 f"{os.path.basename(request.ms)} -> {request.output}")
+        worker.start()
+
+    def cancel(self) -> None:
+        """Ask the running job to stop; the engine removes its partial output."""
+        if self.worker is not None:
+            self.worker.cancel()
+            self.cancel_button.setEnabled(False)
+            self.log("cancelling...")
+
+    def _on_progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(round(100 * fraction)))
+        self.progress.setFormat(f"%p%  {message}")
+
+    def _on_succeeded(self, result: Any) -> None:
+        self._status = "succeeded"
+        self.progress.setValue(100)
+        self.progress.setFormat("%p%  done")
+        for note in result.notes:
+            self.log(f"note: {note}")
+        self.log(f"sensor {result.sensor}: {result.sensor_reason}")
+        self.log(f"device: {result.device}")
+        self.log(result.summary())
+        name = os.path.splitext(os.path.basename(result.output))[0]
+        try:
+            self.result_layer = add_result_layer(result.output, f"{name} ({result.method})")
+        except EngineError as exc:
+            self._status = "failed"
+            self._error(str(exc))
+            return
+        self.iface.messageBar().pushMessage(
+            TITLE, f"{result.method} finished in {result.seconds:.1f} s on {result.device}", Qgis.Success, 5)
+
+    def _on_failed(self, message: str) -> None:
+        self._status = "failed"
+        self._error(message)
+
+    def _on_cancelled(self, message: str) -> None:
+        self._status = "cancelled"
+        self.progress.setFormat("%p%  cancelled")
+        self.log(f"{message}; nothing was written")
+
+    def _on_thread_finished(self) -> None:
+        worker, self.worker = self.worker, None
+        if worker is not None:
+            worker.deleteLater()
+        self._set_running(False)
+        self.job_done.emit(self._status or "failed")
+
+    def shutdown(self) -> None:
+        """Stop listening to the project and stop a running job (called by the plugin's unload)."""
+        try:
+            QgsProject.instance().layersAdded.disconnect(self._layers_added)
+        except TypeError:
+            pass
+        if self.worker is not None:
+            self.worker.cancel()
+            self.worker.wait()
+            self.worker = None

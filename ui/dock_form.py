@@ -1,0 +1,142 @@
+"""The input form of the dock: layer pickers, method, sensor, output, advanced settings.
+
+request_from_form() is the dock's one place that turns widget values into a PansharpenRequest.
+"""
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+from qgis.core import QgsMapLayerProxyModel, QgsProcessingUtils, QgsRasterLayer, QgsSettings
+from qgis.gui import QgsCollapsibleGroupBox, QgsFileWidget, QgsMapLayerComboBox
+from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtWidgets import QComboBox, QFormLayout, QLineEdit, QSpinBox, QVBoxLayout, QWidget
+
+from ..engine.request import DEFAULT_METHOD, PansharpenRequest
+from . import choices
+from .layers import raster_path
+
+SETTINGS_PREFIX = "pansharpen_adapt/dock/"
+
+
+def _combo(items: list, tooltips: Optional[list] = None) -> QComboBox:
+    """Combo box whose item data is the engine value and whose text is the readable title."""
+    box = QComboBox()
+    for i, (value, title) in enumerate(items):
+        box.addItem(title, value)
+        if tooltips:
+            box.setItemData(i, tooltips[i], Qt.ToolTipRole)
+    return box
+
+
+def _select(box: QComboBox, value: str) -> None:
+    index = box.findData(value)
+    if index >= 0:
+        box.setCurrentIndex(index)
+
+
+class FusionForm(QWidget):
+    """Widgets for every request field; values persist in QgsSettings between sessions."""
+
+    def __init__(self, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.pan = QgsMapLayerComboBox()
+        self.ms = QgsMapLayerComboBox()
+        for box in (self.pan, self.ms):
+            box.setFilters(QgsMapLayerProxyModel.RasterLayer)
+        methods = choices.methods()
+        self.method = _combo([(m.name, f"{m.title} ({m.name})") for m in methods],
+                             [m.summary for m in methods])
+        self.sensor = _combo(choices.sensors())
+        self.output = QgsFileWidget()
+        self.output.setStorageMode(QgsFileWidget.SaveFile)
+        self.output.setFilter("GeoTIFF (*.tif *.tiff)")
+        self.output.lineEdit().setPlaceholderText("[Save to temporary file]")
+        self.dtype = _combo([("auto", "Same as MS"), ("float32", "Float32")])
+        self.device = _combo([(d, d.upper() if d != "auto" else "Auto (GPU when present)")
+                              for d in choices.devices()])
+        self.block_size = QSpinBox()
+        self.block_size.setRange(64, 8192)
+        self.block_size.setSingleStep(256)
+        self.block_size.setSuffix(" px")
+        self.options = QLineEdit()
+        self.options.setPlaceholderText("key=value;key=value (method options)")
+        self._layout()
+        self.restore()
+
+    def _layout(self) -> None:
+        form = QFormLayout()
+        form.addRow("PAN layer", self.pan)
+        form.addRow("MS layer", self.ms)
+        form.addRow("Method", self.method)
+        form.addRow("Sensor", self.sensor)
+        form.addRow("Output", self.output)
+        self.advanced = QgsCollapsibleGroupBox("Advanced")
+        self.advanced.setCollapsed(True)
+        adv = QFormLayout(self.advanced)
+        adv.addRow("Output type", self.dtype)
+        adv.addRow("Device", self.device)
+        adv.addRow("Block size", self.block_size)
+        adv.addRow("Options", self.options)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addLayout(form)
+        outer.addWidget(self.advanced)
+
+    def guess_layers(self) -> None:
+        """Fix obviously wrong picks: PAN should have one band, MS several."""
+        pan, ms = self.pan.currentLayer(), self.ms.currentLayer()
+        rasters = [self.pan.layer(i) for i in range(self.pan.count())]
+        rasters = [r for r in rasters if isinstance(r, QgsRasterLayer)]
+        if not isinstance(pan, QgsRasterLayer) or pan.bandCount() != 1:
+            single = [r for r in rasters if r.bandCount() == 1]
+            if single:
+                self.pan.setLayer(single[0])
+        if not isinstance(ms, QgsRasterLayer) or ms.bandCount() < 2:
+            multi = [r for r in rasters if r.bandCount() > 1]
+            if multi:
+                self.ms.setLayer(multi[0])
+
+    def restore(self) -> None:
+        """Last choices from QgsSettings (defaults: engine default method, auto everything)."""
+        s = QgsSettings()
+        _select(self.method, str(s.value(SETTINGS_PREFIX + "method", DEFAULT_METHOD)))
+        _select(self.sensor, str(s.value(SETTINGS_PREFIX + "sensor", "auto")))
+        _select(self.dtype, str(s.value(SETTINGS_PREFIX + "dtype", "auto")))
+        _select(self.device, str(s.value(SETTINGS_PREFIX + "device", "auto")))
+        self.block_size.setValue(int(s.value(SETTINGS_PREFIX + "block_size", choices.DEFAULT_BLOCK_SIZE)))
+        self.options.setText(str(s.value(SETTINGS_PREFIX + "options", "")))
+        self.output.setDefaultRoot(str(s.value(SETTINGS_PREFIX + "output_folder", "")))
+
+    def save(self) -> None:
+        """Remember the current choices (not the output file: a rerun must not overwrite it silently)."""
+        s = QgsSettings()
+        for key, box in (("method", self.method), ("sensor", self.sensor), ("dtype", self.dtype),
+                         ("device", self.device)):
+            s.setValue(SETTINGS_PREFIX + key, box.currentData())
+        s.setValue(SETTINGS_PREFIX + "block_size", self.block_size.value())
+        s.setValue(SETTINGS_PREFIX + "options", self.options.text())
+        if self.output.filePath():
+            s.setValue(SETTINGS_PREFIX + "output_folder", os.path.dirname(self.output.filePath()))
+
+
+def temporary_output(method: str) -> str:
+    """A fresh GeoTIFF path in the QGIS Processing temporary folder (deleted when QGIS exits)."""
+    return QgsProcessingUtils.generateTempFilename(f"pansharpened_{method}.tif")
+
+
+def request_from_form(form: FusionForm) -> PansharpenRequest:
+    """The request the dock runs; raises EngineError (one line) for unusable layers or options."""
+    method = str(form.method.currentData())
+    output = form.output.filePath().strip() or temporary_output(method)
+    return PansharpenRequest(
+        pan=raster_path(form.pan.currentLayer(), "PAN"),
+        ms=raster_path(form.ms.currentLayer(), "MS"),
+        output=output,
+        method=method,
+        sensor=str(form.sensor.currentData()),
+        output_dtype=str(form.dtype.currentData()),
+        device=str(form.device.currentData()),
+        block_size=form.block_size.value(),
+        options=dict(choices.parse_options(form.options.text())),
+    )

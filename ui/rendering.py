@@ -1,0 +1,69 @@
+"""A readable first look at a fused raster: true-colour RGB with a 2-98 % cumulative-cut stretch."""
+from __future__ import annotations
+
+from typing import List, Optional, Sequence, Tuple
+
+from osgeo import gdal
+from qgis.core import (
+    QgsContrastEnhancement,
+    QgsMultiBandColorRenderer,
+    QgsProviderRegistry,
+    QgsRasterLayer,
+    QgsRectangle,
+    QgsSingleBandGrayRenderer,
+)
+
+CUT_LOW, CUT_HIGH = 0.02, 0.98
+SAMPLE_SIZE = 250_000  # pixels sampled for the cut, as QGIS does for its own stretches
+
+
+def rgb_bands(descriptions: Sequence[str]) -> Optional[Tuple[int, int, int]]:
+    """1-based (red, green, blue) band numbers.
+
+    Bands named red/green/blue (case-insensitive) win; otherwise bands 3, 2, 1 when there are at
+    least three bands (the common blue-green-red-NIR order); None for one or two bands.
+    """
+    names = [d.strip().lower() for d in descriptions]
+    if all(colour in names for colour in ("red", "green", "blue")):
+        return names.index("red") + 1, names.index("green") + 1, names.index("blue") + 1
+    if len(names) >= 3:
+        return 3, 2, 1
+    return None
+
+
+def _stretch(layer: QgsRasterLayer, band: int) -> QgsContrastEnhancement:
+    provider = layer.dataProvider()
+    low, high = provider.cumulativeCut(band, CUT_LOW, CUT_HIGH, QgsRectangle(), SAMPLE_SIZE)
+    enhancement = QgsContrastEnhancement(provider.dataType(band))
+    enhancement.setContrastEnhancementAlgorithm(QgsContrastEnhancement.StretchToMinimumMaximum)
+    enhancement.setMinimumValue(low)
+    enhancement.setMaximumValue(high if high > low else low + 1)
+    return enhancement
+
+
+def band_descriptions(layer: QgsRasterLayer) -> List[str]:
+    """GDAL band descriptions of a GDAL raster layer ('' where a band has none or GDAL cannot say)."""
+    path = QgsProviderRegistry.instance().decodeUri("gdal", layer.source()).get("path") or layer.source()
+    try:
+        ds = gdal.Open(str(path))
+    except RuntimeError:
+        ds = None
+    if ds is None:
+        return [""] * layer.bandCount()
+    return [ds.GetRasterBand(b).GetDescription() for b in range(1, ds.RasterCount + 1)]
+
+
+def apply_rendering(layer: QgsRasterLayer) -> None:
+    """Set an RGB (or grey, for one or two bands) renderer stretched to the 2-98 % cut."""
+    provider = layer.dataProvider()
+    bands = rgb_bands(band_descriptions(layer))
+    if bands is None:
+        renderer = QgsSingleBandGrayRenderer(provider, 1)
+        renderer.setContrastEnhancement(_stretch(layer, 1))
+    else:
+        renderer = QgsMultiBandColorRenderer(provider, *bands)
+        renderer.setRedContrastEnhancement(_stretch(layer, bands[0]))
+        renderer.setGreenContrastEnhancement(_stretch(layer, bands[1]))
+        renderer.setBlueContrastEnhancement(_stretch(layer, bands[2]))
+    layer.setRenderer(renderer)
+    layer.triggerRepaint()

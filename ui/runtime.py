@@ -1,0 +1,85 @@
+"""Make PyTorch importable in the Python that QGIS runs, or say clearly why it is not.
+
+Desktop QGIS and qgis_process use the system Python, which usually lacks torch. The plugin first
+tries a plain ``import torch``; if that fails it appends the site-packages of a virtual environment
+to sys.path (appended, so QGIS's own numpy/GDAL keep precedence) and tries again. Venvs looked at,
+in order: $PANSHARPEN_ADAPT_VENV, ``.venv`` in the plugin folder (a developer checkout), and
+``$XDG_DATA_HOME/pansharpen_adapt/venv`` (default ~/.local/share/pansharpen_adapt/venv).
+No Qt or QGIS imports here.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import sys
+from typing import List, Optional
+
+PLUGIN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VENV_ENV = "PANSHARPEN_ADAPT_VENV"
+README_HINT = "see the README section 'Installing PyTorch'"
+
+_problem: Optional[str] = None
+_checked = False
+
+
+def default_venv() -> str:
+    """The per-user venv the README tells users to create (~/.local/share/pansharpen_adapt/venv)."""
+    data = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return os.path.join(data, "pansharpen_adapt", "venv")
+
+
+def candidate_venvs() -> List[str]:
+    """Venv folders to look in, most specific first."""
+    venvs = [os.environ.get(VENV_ENV, ""), os.path.join(PLUGIN_DIR, ".venv"), default_venv()]
+    return [v for v in venvs if v]
+
+
+def site_packages(venv: str) -> List[str]:
+    """site-packages folders of a venv that match this Python's version (POSIX and Windows layouts)."""
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    found = glob.glob(os.path.join(venv, "lib", version, "site-packages"))
+    found += glob.glob(os.path.join(venv, "Lib", "site-packages"))
+    return [p for p in found if os.path.isdir(p)]
+
+
+def _try_import() -> Optional[str]:
+    try:
+        import torch  # noqa: F401
+    except Exception as exc:  # noqa: BLE001 - broken CUDA libraries raise OSError, not ImportError
+        lines = str(exc).strip().splitlines()
+        return f"{type(exc).__name__}: {lines[0] if lines else 'no message'}"
+    return None
+
+
+def _describe(error: str) -> str:
+    py = f"{sys.version_info.major}.{sys.version_info.minor}"
+    return (f"PyTorch cannot be imported by the Python {py} that QGIS uses ({error}); "
+            f"install it for that Python or in {default_venv()}, {README_HINT}")
+
+
+def torch_problem() -> Optional[str]:
+    """None when torch imports (after adding a venv if needed); else a one-line message. Cached."""
+    global _problem, _checked
+    if _checked:
+        return _problem
+    error = _try_import()
+    if error is not None:
+        for venv in candidate_venvs():
+            for path in site_packages(venv):
+                if path not in sys.path:
+                    sys.path.append(path)
+            error = _try_import()
+            if error is None:
+                break
+    _problem = None if error is None else _describe(error)
+    _checked = True
+    return _problem
+
+
+def torch_summary() -> str:
+    """'PyTorch 2.x, CUDA available (GPU name)' or 'PyTorch 2.x, no CUDA GPU: CPU'; torch must import."""
+    import torch
+
+    if torch.cuda.is_available():
+        return f"PyTorch {torch.__version__}, CUDA GPU: {torch.cuda.get_device_name(0)}"
+    return f"PyTorch {torch.__version__}, no CUDA GPU visible to torch: runs on the CPU"
