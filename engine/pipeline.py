@@ -120,7 +120,7 @@ def run(request: PansharpenRequest, progress: ProgressCallback = no_progress,
     if method.needs_stats:
         stats = compute_stats(pair, cancel, StageProgress(progress, 0.0, 0.15, "statistics"))
     ctx = FusionContext(pair.ratio, guess.preset.gains_for(len(pair.ms_bands)), guess.preset.pan_gain,
-                        req.upsampler, stats, req.options)
+                        req.upsampler, stats, req.options, guess.preset.bits)
     dtype, nodata = _output_type(req, pair)
     blocks = plan_blocks(pair.width, pair.height, req.block_size, method.halo(pair.ratio), pair.ratio)
     meta = {"PANSHARPEN_METHOD": method.name, "PANSHARPEN_SENSOR": guess.preset.name,

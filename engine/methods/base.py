@@ -19,6 +19,7 @@ class FusionContext:
 
     stats: image-wide moments (None for methods with needs_stats False).
     ms_gains, pan_gain: MTF Nyquist gains of the sensor preset, one per MS band.
+    bits: bit depth of the sensor preset (0: unknown); deep methods derive their input scale from it.
     """
 
     ratio: int
@@ -27,6 +28,7 @@ class FusionContext:
     upsampler: str
     stats: GlobalStats | None = None
     options: Dict[str, OptionValue] = field(default_factory=dict)
+    bits: int = 0
 
     def require_stats(self) -> GlobalStats:
         if self.stats is None:

@@ -6,10 +6,11 @@ from typing import Dict, List
 from ..errors import EngineError
 from .base import Method
 from .component_substitution import GIHS, GS, GSA, PCA, Brovey
+from .deep import deep_methods
 from .multiresolution import HPF, MTFGLP, MTFGLPHPM
 
 _METHODS: Dict[str, Method] = {m.name: m for m in (
-    Brovey(), GIHS(), PCA(), GS(), GSA(), HPF(), MTFGLP(), MTFGLPHPM())}
+    Brovey(), GIHS(), PCA(), GS(), GSA(), HPF(), MTFGLP(), MTFGLPHPM(), *deep_methods())}
 
 
 def register(method: Method) -> None:

@@ -1,0 +1,91 @@
+"""PNN, DiCNN, PanNet and FusionNet (PanCollection / DLPan-Toolbox layer conventions).
+
+Deviations from the papers, all so that a net runs at any ratio and tiles exactly:
+'same' padding everywhere (PNN used valid convolutions), and PanNet takes the high-pass of lms instead of
+upsampling the coarse MS high-pass with a ratio-4 transposed convolution.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .base import Backbone, ResBlock, conv, high_pass
+
+
+class PNN(Backbone):
+    """cat(lms, pan) -> conv9 64 -> conv5 32 | conv5 C; absolute output."""
+
+    name, title = "pnn", "PNN"
+    receptive_field, feature_channels, residual = 8, 32, False
+
+    def __init__(self, bands: int) -> None:
+        super().__init__(bands)
+        self.c1, self.c2, self.c3 = conv(bands + 1, 64, 9), conv(64, 32, 5), conv(32, bands, 5)
+
+    def features(self, lms: torch.Tensor, pan: torch.Tensor) -> torch.Tensor:
+        return F.relu(self.c2(F.relu(self.c1(torch.cat([lms, pan], 1)))))
+
+    def mapper(self, feats: torch.Tensor, lms: torch.Tensor) -> torch.Tensor:
+        return self.c3(feats)
+
+
+class DiCNN(Backbone):
+    """cat(lms, pan) -> conv3 64 -> conv3 64 | conv3 C; lms + output."""
+
+    name, title = "dicnn", "DiCNN"
+    receptive_field, feature_channels = 3, 64
+
+    def __init__(self, bands: int) -> None:
+        super().__init__(bands)
+        self.c1, self.c2, self.c3 = conv(bands + 1, 64, 3), conv(64, 64, 3), conv(64, bands, 3)
+
+    def features(self, lms: torch.Tensor, pan: torch.Tensor) -> torch.Tensor:
+        return F.relu(self.c2(F.relu(self.c1(torch.cat([lms, pan], 1)))))
+
+    def mapper(self, feats: torch.Tensor, lms: torch.Tensor) -> torch.Tensor:
+        return lms + self.c3(feats)
+
+
+class _ResNet(Backbone):
+    """Shared trunk: input -> conv3 32 -> ReLU -> 4 ResBlocks | conv3 C; lms + output."""
+
+    feature_channels = 32
+
+    def __init__(self, bands: int, in_ch: int) -> None:
+        super().__init__(bands)
+        self.head = conv(in_ch, 32, 3)
+        self.body = nn.Sequential(*[ResBlock(32) for _ in range(4)])
+        self.tail = conv(32, bands, 3)
+
+    def trunk(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(F.relu(self.head(x)))
+
+    def mapper(self, feats: torch.Tensor, lms: torch.Tensor) -> torch.Tensor:
+        return lms + self.tail(feats)
+
+
+class PanNet(_ResNet):
+    """cat(high-pass(lms), high-pass(pan)) -> ResNet trunk | conv3 C; lms + output."""
+
+    name, title = "pannet", "PanNet"
+    receptive_field = 12
+
+    def __init__(self, bands: int) -> None:
+        super().__init__(bands, bands + 1)
+
+    def features(self, lms: torch.Tensor, pan: torch.Tensor) -> torch.Tensor:
+        return self.trunk(torch.cat([high_pass(lms), high_pass(pan)], 1))
+
+
+class FusionNet(_ResNet):
+    """(pan repeated C times - lms) -> ResNet trunk | conv3 C; lms + output."""
+
+    name, title = "fusionnet", "FusionNet"
+    receptive_field = 10
+
+    def __init__(self, bands: int) -> None:
+        super().__init__(bands, bands)
+
+    def features(self, lms: torch.Tensor, pan: torch.Tensor) -> torch.Tensor:
+        return self.trunk(pan.expand_as(lms) - lms)

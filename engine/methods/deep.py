@@ -1,0 +1,121 @@
+"""Deep backbones as fusion methods: upsample, normalise, features -> mapper, de-normalise.
+
+Band counts: 8-band inputs use the 8-band model; every other count (1 to 16) runs the 4-band model on groups
+of four bands (the last group overlaps the previous one, a short input repeats its last band) and keeps each
+band's output once. Normalisation: engine/backbones/normalise.py. Option half=true runs float16 on a GPU.
+A GPU out-of-memory error inside a block is retried on smaller sub-tiles (with the receptive-field halo).
+"""
+from __future__ import annotations
+
+from typing import List, Tuple
+
+import torch
+
+from ..backbones import BACKBONES, Backbone
+from ..backbones.normalise import input_scale
+from ..errors import EngineError
+from ..weights import load_backbone
+from .base import FusionContext, Method
+
+MAX_BANDS = 16
+
+
+def band_groups(n_bands: int, model_bands: int) -> List[Tuple[List[int], List[int]]]:
+    """[(input band indices, model_bands long; output bands kept from it)], each band kept once."""
+    if n_bands <= model_bands:
+        idx = list(range(n_bands)) + [n_bands - 1] * (model_bands - n_bands)
+        return [(idx, list(range(n_bands)))]
+    groups, done = [], 0
+    while done < n_bands:
+        start = min(done, n_bands - model_bands)
+        idx = list(range(start, start + model_bands))
+        groups.append((idx, list(range(done, start + model_bands))))
+        done = start + model_bands
+    return groups
+
+
+def model_bands_for(n_bands: int) -> int:
+    """Which shipped model serves n_bands: the 8-band one for 8 bands, else the 4-band one on groups."""
+    if not 1 <= n_bands <= MAX_BANDS:
+        raise EngineError(f"deep backbones take 1 to {MAX_BANDS} MS bands, the MS has {n_bands}")
+    return 8 if n_bands == 8 else 4
+
+
+class DeepMethod(Method):
+    """One pretrained backbone; halo = receptive field + bicubic upsampling context (3 MS pixels)."""
+
+    family = "deep backbone"
+    needs_stats = True  # the data maximum picks the normalisation scale
+
+    def __init__(self, backbone: str) -> None:
+        cls = BACKBONES[backbone]
+        self.name, self.title = backbone, cls.title
+        self.receptive_field = cls.receptive_field
+        self.summary = (f"pretrained {cls.title} (receptive field {cls.receptive_field} px); "
+                        "4- and 8-band weights, other band counts by 4-band groups")
+
+    def halo(self, ratio: int) -> int:
+        return self.receptive_field + 3 * ratio
+
+    def scale(self, ctx: FusionContext) -> float:
+        s = ctx.require_stats()
+        return input_scale(ctx.bits, float(max(s.ms_max.max(), s.pan_max)))
+
+    def fuse(self, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
+        n = ms.shape[1]
+        mb = model_bands_for(n)
+        half = _flag(ctx.options.get("half")) and pan.device.type == "cuda"
+        net = load_backbone(self.name, mb, pan.device, half)
+        s = self.scale(ctx)
+        dtype = torch.float16 if half else torch.float32
+        lms = self.upsampled(ms.float() / s, ctx).to(dtype)
+        p = (pan.float() / s).to(dtype)
+        out = torch.empty(lms.shape, dtype=torch.float32, device=lms.device)
+        for idx, keep in band_groups(n, mb):
+            fused = run_with_oom_retry(net, lms[:, idx], p)
+            out[:, keep] = fused[:, [idx.index(k) for k in keep]]
+        return out * s
+
+
+def _flag(value: object) -> bool:
+    """Option values arrive as strings from the CLI ('true', '1', 'yes') or as bools."""
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def run_tiled(net: Backbone, lms: torch.Tensor, pan: torch.Tensor, tile: int) -> torch.Tensor:
+    """net(lms, pan) as float32, computed on tiles of `tile` px with a receptive-field halo, then stitched.
+
+    Exact (up to float rounding) because every kept pixel sees its whole receptive field.
+    """
+    h, w = lms.shape[-2:]
+    halo = net.receptive_field
+    out = torch.empty(lms.shape, dtype=torch.float32, device=lms.device)
+    for y in range(0, h, tile):
+        for x in range(0, w, tile):
+            y0, x0 = max(0, y - halo), max(0, x - halo)
+            y1, x1 = min(h, y + tile + halo), min(w, x + tile + halo)
+            part = net.mapper(net.features(lms[..., y0:y1, x0:x1], pan[..., y0:y1, x0:x1]),
+                              lms[..., y0:y1, x0:x1])
+            out[..., y:y + tile, x:x + tile] = part[..., y - y0:y - y0 + tile, x - x0:x - x0 + tile].float()
+    return out
+
+
+def run_with_oom_retry(net: Backbone, lms: torch.Tensor, pan: torch.Tensor,
+                       min_tile: int = 64) -> torch.Tensor:
+    """The whole block at once; on a GPU out-of-memory error, retry on tiles half as large each time."""
+    tile = max(lms.shape[-2:])
+    while True:
+        try:
+            return run_tiled(net, lms, pan, tile)
+        except torch.OutOfMemoryError:
+            if tile <= min_tile:
+                raise EngineError(f"out of GPU memory even with {min_tile} px tiles; use device cpu") \
+                    from None
+            if lms.device.type == "cuda":
+                torch.cuda.empty_cache()
+            tile = max(min_tile, tile // 2)
+
+
+def deep_methods() -> List[DeepMethod]:
+    """One method per registered backbone, in registry order."""
+    return [DeepMethod(name) for name in BACKBONES]

@@ -1,0 +1,170 @@
+"""Benchmark the deep backbones: throughput, fraction of the matmul peak, time and peak RSS vs raster size.
+
+    python scripts/bench_backbones.py [--device auto|cpu|cuda] [--threads N] [--tile 512]
+        [--sizes 1000,2000,4000,8000] [--skip-rasters] [--compile] [--half]
+
+Prints three tables (Markdown):
+1. per backbone: megapixels/s of the network on a tile, achieved GFLOP/s (FLOPs counted by
+   torch.utils.flop_counter) and that divided by the float32 matrix-multiply peak measured in the same run;
+2. FusionNet end to end through engine.pipeline.run (GeoTIFF in, GeoTIFF out) on synthetic rasters of
+   each size: seconds, seconds per megapixel (flat = linear growth) and the peak RSS of the run
+   (one subprocess per size).
+Weights are random for table 1 (speed does not depend on them); table 2 uses the shipped weights.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from engine.backbones import BACKBONES, build_backbone  # noqa: E402
+from engine.devices import resolve_device  # noqa: E402
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def _timed(fn, device: torch.device, min_s: float = 1.0) -> float:
+    """Seconds per call (after a warm-up call), averaged over at least min_s."""
+    fn()
+    _sync(device)
+    n, start = 0, time.perf_counter()
+    while True:
+        fn()
+        n += 1
+        _sync(device)
+        if time.perf_counter() - start >= min_s:
+            return (time.perf_counter() - start) / n
+
+
+def matmul_peak(device: torch.device, dtype: torch.dtype) -> float:
+    """GFLOP/s of a 2048^2 matrix product."""
+    a = torch.rand(2048, 2048, device=device, dtype=dtype)
+    b = torch.rand(2048, 2048, device=device, dtype=dtype)
+    return 2 * 2048 ** 3 / _timed(lambda: a @ b, device) / 1e9
+
+
+def net_flops(name: str, bands: int, tile: int) -> int:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    net = build_backbone(name, bands).eval()
+    lms, pan = torch.rand(1, bands, tile, tile), torch.rand(1, 1, tile, tile)
+    with FlopCounterMode(display=False) as counter, torch.inference_mode():
+        net(lms, pan)
+    return int(counter.get_total_flops())
+
+
+def throughput_table(device: torch.device, tile: int, bands: int, compile_: bool, half: bool) -> None:
+    dtype = torch.float16 if half else torch.float32
+    peak = matmul_peak(device, dtype)
+    print(f"\nmatmul peak ({dtype}, {device}, {torch.get_num_threads()} threads): {peak:.1f} GFLOP/s\n")
+    print(f"| backbone | MP/s ({tile}x{tile}, {bands} bands) | MFLOP/px | GFLOP/s "
+          "| fraction of matmul peak |")
+    print("|---|---|---|---|---|")
+    for name in BACKBONES:
+        net = build_backbone(name, bands).eval().to(device, dtype).to(memory_format=torch.channels_last)
+        for p in net.parameters():
+            p.requires_grad_(False)
+        cl = torch.channels_last
+        lms = torch.rand(1, bands, tile, tile, device=device, dtype=dtype).to(memory_format=cl)
+        pan = torch.rand(1, 1, tile, tile, device=device, dtype=dtype).to(memory_format=cl)
+        fn = torch.compile(net) if compile_ else net
+        with torch.inference_mode():
+            sec = _timed(lambda: fn(lms, pan), device, 2.0)  # noqa: B023
+        flops = net_flops(name, bands, tile)
+        gflops = flops / sec / 1e9
+        print(f"| {name} | {tile * tile / sec / 1e6:.2f} | {flops / tile ** 2 / 1e6:.3f} | {gflops:.1f} "
+              f"| {gflops / peak:.2f} |", flush=True)
+
+
+def _make_raster(folder: str, size: int, ratio: int = 4, bands: int = 4) -> tuple:
+    """Smooth random 11-bit PAN (size^2) and MS ((size/ratio)^2 x bands) GeoTIFFs, written in strips."""
+    from osgeo import gdal
+
+    rng = np.random.default_rng(size)
+    paths = []
+    for name, side, count in (("pan", size, 1), ("ms", size // ratio, bands)):
+        path = os.path.join(folder, f"{name}_{size}.tif")
+        ds = gdal.GetDriverByName("GTiff").Create(path, side, side, count, gdal.GDT_UInt16,
+                                                  ["TILED=YES", "COMPRESS=NONE"])
+        ds.SetGeoTransform((0, ratio if name == "ms" else 1, 0, 0, 0, -(ratio if name == "ms" else 1)))
+        for y in range(0, side, 512):
+            h = min(512, side - y)
+            block = 300 + 1200 * rng.random((count, h, side)) ** 2
+            for b in range(count):
+                ds.GetRasterBand(b + 1).WriteArray(block[b].astype(np.uint16), 0, y)
+        ds = None
+        paths.append(path)
+    return paths[0], paths[1]
+
+
+CHILD = """
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+import torch
+torch.set_num_threads({threads})
+from engine.pipeline import run
+from engine.request import PansharpenRequest
+t = time.perf_counter()
+res = run(PansharpenRequest({pan!r}, {ms!r}, {out!r}, method={method!r}, device={device!r},
+                            block_size={block}, sensor='quickbird'))
+print(json.dumps({{"seconds": time.perf_counter() - t, "device": res.device,
+                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def raster_table(sizes: list, method: str, device: str, threads: int, block: int) -> None:
+    print(f"\n| PAN size | {method} seconds | s per megapixel | peak RSS (MB) | device |")
+    print("|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as folder:
+        for size in sizes:
+            pan, ms = _make_raster(folder, size)
+            out = os.path.join(folder, f"out_{size}.tif")
+            code = CHILD.format(root=ROOT, threads=threads, pan=pan, ms=ms, out=out, method=method,
+                                device=device, block=block)
+            res = json.loads(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                                            text=True).stdout.strip().splitlines()[-1])
+            mp = size * size / 1e6
+            print(f"| {size}x{size} | {res['seconds']:.1f} | {res['seconds'] / mp:.3f} | {res['rss_mb']:.0f} "
+                  f"| {res['device']} |", flush=True)
+            for p in (pan, ms, out):
+                os.remove(p)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (default: torch's choice)")
+    ap.add_argument("--tile", type=int, default=512)
+    ap.add_argument("--bands", type=int, default=4)
+    ap.add_argument("--sizes", default="1000,2000,4000,8000")
+    ap.add_argument("--method", default="fusionnet")
+    ap.add_argument("--block", type=int, default=1024)
+    ap.add_argument("--skip-rasters", action="store_true")
+    ap.add_argument("--compile", action="store_true", help="torch.compile each net (needs a C++ compiler)")
+    ap.add_argument("--half", action="store_true", help="float16 (GPU)")
+    args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = resolve_device(args.device)
+    print(f"device {device}, torch {torch.__version__}, threads {torch.get_num_threads()}")
+    throughput_table(device, args.tile, args.bands, args.compile, args.half)
+    if not args.skip_rasters:
+        raster_table([int(s) for s in args.sizes.split(",")], args.method, args.device,
+                     torch.get_num_threads(), args.block)
+
+
+if __name__ == "__main__":
+    main()

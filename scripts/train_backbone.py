@@ -1,0 +1,116 @@
+"""Train one deep backbone at reduced resolution (Wald protocol) and ship it as safetensors.
+
+    python scripts/train_backbone.py fusionnet --bands 4 [--data ../shared/data] [--steps N]
+
+Deterministic (seeded patch sampling, deterministic torch algorithms, one thread). Writes
+resources/weights/<name>_<bands>b.safetensors and updates resources/weights/manifest.json with its sha256,
+the training set, the normalisation and the reduced-resolution indices on held-out pairs (with MTF-GLP on the
+same pairs for comparison).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+
+from training.data import held_out_pairs, other_count_pairs, training_pairs  # noqa: E402
+from training.evaluate import fuse_backbone, fuse_mtf_glp, lms_of, score  # noqa: E402
+
+from engine.backbones import build_backbone  # noqa: E402
+from engine.weights import WEIGHTS_DIR, save_weights  # noqa: E402
+
+STEPS = {"pnn": 1500, "pannet": 1000, "dicnn": 1200, "msdcnn": 450, "fusionnet": 1500, "lagconv": 250}
+LR = {"pnn": 1e-3, "pannet": 1e-3, "dicnn": 1e-3, "msdcnn": 1e-3, "fusionnet": 1e-3, "lagconv": 5e-4}
+PATCH, BATCH = 32, 16
+
+
+class Sampler:
+    """Random aligned patches (lms, pan, ref) from the training pairs, equal share per sensor."""
+
+    def __init__(self, pairs: list, seed: int) -> None:
+        self.items = [(lms_of(p)[0].numpy(), p.pan, p.ref, p.ratio) for p in pairs]
+        # Each source (sensor) gets the same share of patches, split by area among its pairs.
+        area = np.array([p.ref.shape[1] * p.ref.shape[2] for p in pairs], float)
+        source = [p.name.split()[0] for p in pairs]
+        share = np.array([a / sum(b for b, t in zip(area, source) if t == s) for a, s in zip(area, source)])
+        self.prob = share / share.sum()
+        self.rng = np.random.default_rng(seed)
+
+    def batch(self, n: int) -> tuple:
+        out = []
+        for i in self.rng.choice(len(self.items), size=n, p=self.prob):
+            lms, pan, ref, r = self.items[i]
+            y = self.rng.integers(0, (ref.shape[1] - PATCH) // r + 1) * r
+            x = self.rng.integers(0, (ref.shape[2] - PATCH) // r + 1) * r
+            t = np.concatenate([lms, pan, ref])[:, y:y + PATCH, x:x + PATCH]
+            t = np.rot90(t, self.rng.integers(4), axes=(1, 2))
+            out.append(t[:, :, ::-1] if self.rng.integers(2) else t)
+        stack = torch.from_numpy(np.ascontiguousarray(np.stack(out)))
+        c = lms.shape[0]
+        return stack[:, :c], stack[:, c:c + 1], stack[:, c + 1:]
+
+
+def train(name: str, bands: int, data: str, steps: int, seed: int) -> tuple:
+    """(trained net, seconds, final mean loss)."""
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True)
+    net = build_backbone(name, bands)
+    sampler = Sampler(training_pairs(data, bands), seed)
+    opt = torch.optim.Adam(net.parameters(), lr=LR[name])
+    warm = max(1, steps // 20)
+    sched = torch.optim.lr_scheduler.LambdaLR(  # linear warm-up, then cosine decay to zero
+        opt, lambda i: min(1.0, (i + 1) / warm) * 0.5 * (1 + np.cos(np.pi * min(i, steps) / steps)))
+    start, recent = time.perf_counter(), []
+    for step in range(steps):
+        lms, pan, ref = sampler.batch(BATCH)
+        loss = F.l1_loss(net(lms, pan), ref)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        recent = (recent + [loss.item()])[-100:]
+        if step % 100 == 0 or step == steps - 1:
+            print(f"{name} {bands}b step {step}/{steps} L1 {np.mean(recent):.5f} "
+                  f"{time.perf_counter() - start:.0f}s", flush=True)
+    return net.eval(), time.perf_counter() - start, float(np.mean(recent))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("backbone")
+    ap.add_argument("--bands", type=int, default=4, choices=(4, 8))
+    ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
+    ap.add_argument("--steps", type=int, default=0, help="default: per-backbone budget of a few minutes")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default=WEIGHTS_DIR)
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    steps = args.steps or STEPS[args.backbone]
+    net, seconds, loss = train(args.backbone, args.bands, args.data, steps, args.seed)
+    held = held_out_pairs(args.data, args.bands)
+    rows = score(held, lambda p: fuse_backbone(net, p, args.bands))
+    if args.bands == 4:
+        rows += score(other_count_pairs(args.data), lambda p: fuse_backbone(net, p, args.bands))
+    glp = score(held + (other_count_pairs(args.data) if args.bands == 4 else []), fuse_mtf_glp)
+    training = {"steps": steps, "batch": BATCH, "patch": PATCH, "seed": args.seed, "loss": "L1",
+                "optimizer": f"Adam lr {LR[args.backbone]}, warm-up + cosine", "seconds": round(seconds, 1),
+                "final_l1": round(loss, 6), "threads": 1}
+    entry = save_weights(net, args.backbone, args.bands, args.out, training,
+                         {"backbone": rows, "mtf_glp": glp})
+    for r, g in zip(rows, glp):
+        print(f"{r['pair']:40s} Q2n {r['Q2n']:.4f} (GLP {g['Q2n']:.4f})  SAM {r['SAM']:.3f} "
+              f"(GLP {g['SAM']:.3f})  ERGAS {r['ERGAS']:.3f} (GLP {g['ERGAS']:.3f})")
+    print(f"wrote {entry['file']} ({entry['bytes']} bytes) in {seconds:.0f} s of training")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""Reduced-resolution table: shipped backbones against classical methods on the held-out pairs.
+
+    python scripts/training/report.py [--data ../shared/data] [--update-manifest]
+
+Everything is recomputed with the shipped weights (checksums checked); prints Markdown tables (Q2n, SAM) per
+band set. --update-manifest rewrites each model's held_out_indices (the weight files are not touched).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Dict, List
+
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+
+from engine.backbones import BACKBONES  # noqa: E402
+from engine.weights import MANIFEST, WEIGHTS_DIR, load_backbone, read_manifest  # noqa: E402
+from training.data import held_out_pairs, other_count_pairs  # noqa: E402
+from training.evaluate import fuse_backbone, fuse_classical, score  # noqa: E402
+
+CLASSICAL = ("gsa", "mtf_glp", "mtf_glp_hpm")
+
+
+def _table(pairs: List[str], rows: Dict[str, Dict[str, dict]], key: str) -> str:
+    lines = [f"| {key} | " + " | ".join(pairs) + " |", "|---" * (len(pairs) + 1) + "|"]
+    for method, by_pair in rows.items():
+        cells = []
+        for p in pairs:
+            v = by_pair.get(p, {}).get(key)
+            cells.append("-" if v is None else f"{v:.4f}" if key == "Q2n" else f"{v:.3f}")
+        lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
+    ap.add_argument("--update-manifest", action="store_true")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    manifest = read_manifest()
+    models = manifest["models"]
+    for bands in (4, 8):
+        pairs = held_out_pairs(args.data, bands) + (other_count_pairs(args.data) if bands == 4 else [])
+        names = [p.name for p in pairs]
+        rows: Dict[str, Dict[str, dict]] = {}
+        for m in CLASSICAL:
+            rows[m] = {r["pair"]: r for r in score(pairs, lambda p: fuse_classical(p, m))}  # noqa: B023
+        for b in BACKBONES:
+            entry = models.get(f"{b}_{bands}b")
+            if entry:
+                net = load_backbone(b, bands, torch.device("cpu"))
+                scored = score(pairs, lambda p: fuse_backbone(net, p, bands))  # noqa: B023
+                rows[b] = {r["pair"]: r for r in scored}
+                entry["held_out_indices"] = {"backbone": scored,
+                                             "mtf_glp": list(rows["mtf_glp"].values())}
+        print(f"\n### {bands}-band models, held-out pairs at reduced resolution\n")
+        print(_table(names, rows, "Q2n") + "\n")
+        print(_table(names, rows, "SAM"))
+    if args.update_manifest:
+        with open(os.path.join(WEIGHTS_DIR, MANIFEST), "w", encoding="utf-8") as f:
+            json.dump(manifest, f, indent=1, sort_keys=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""Backbone interface, registry and receptive fields (random weights; no shipped files needed)."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from engine.backbones import BACKBONES, build_backbone, list_backbones
+from engine.backbones.normalise import input_scale
+from engine.errors import EngineError
+from engine.methods.deep import band_groups, model_bands_for
+
+NAMES = list(BACKBONES)
+
+
+def test_registry_lists_the_six_backbones_with_receptive_fields() -> None:
+    infos = {i.name: i for i in list_backbones()}
+    assert set(infos) == {"pnn", "pannet", "dicnn", "msdcnn", "fusionnet", "lagconv"}
+    assert all(i.receptive_field > 0 and i.feature_channels > 0 for i in infos.values())
+    with pytest.raises(EngineError, match="unknown backbone"):
+        build_backbone("nope", 4)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("bands", [4, 5])
+def test_fused_equals_mapper_of_features(name: str, bands: int) -> None:
+    torch.manual_seed(0)
+    net = build_backbone(name, bands).eval()
+    lms, pan = torch.rand(2, bands, 24, 20), torch.rand(2, 1, 24, 20)
+    with torch.no_grad():
+        feats = net.features(lms, pan)
+        fused = net(lms, pan)
+        assert feats.shape == (2, net.feature_channels, 24, 20)
+        assert fused.shape == lms.shape
+        assert torch.equal(fused, net.mapper(feats, lms))
+        # a module inserted between the stages changes the output (the interface is really used)
+        assert not torch.allclose(fused, net.mapper(feats + 0.1, lms))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_receptive_field_is_exact(name: str) -> None:
+    """The centre output depends on inputs up to exactly receptive_field px away (Chebyshev), not beyond."""
+    torch.manual_seed(1)
+    net = build_backbone(name, 4).double()
+    rf = net.receptive_field
+    size = 2 * rf + 9
+    lms = torch.rand(1, 4, size, size, dtype=torch.float64, requires_grad=True)
+    pan = torch.rand(1, 1, size, size, dtype=torch.float64, requires_grad=True)
+    c = size // 2
+    net(lms, pan)[0, :, c, c].sum().backward()
+    assert lms.grad is not None and pan.grad is not None
+    grad = lms.grad[0].abs().sum(0) + pan.grad[0, 0].abs()
+    yy, xx = torch.meshgrid(torch.arange(size), torch.arange(size), indexing="ij")
+    dist = torch.maximum((yy - c).abs(), (xx - c).abs())
+    assert grad[dist > rf].max() == 0
+    assert grad[dist == rf].max() > 0
+
+
+@pytest.mark.parametrize("n", range(1, 17))
+def test_band_groups_cover_every_band_once(n: int) -> None:
+    mb = model_bands_for(n)
+    kept = []
+    for idx, keep in band_groups(n, mb):
+        assert len(idx) == mb and all(0 <= i < n for i in idx)
+        assert set(keep) <= set(idx)
+        kept += keep
+    assert sorted(kept) == list(range(n))
+    assert mb == (8 if n == 8 else 4)
+
+
+def test_band_count_limit() -> None:
+    with pytest.raises(EngineError, match="1 to 16"):
+        model_bands_for(17)
+
+
+@pytest.mark.parametrize("bits,data_max,expected", [
+    (11, 1578.0, 2047.0), (12, 1705.0, 4095.0), (12, 30791.0, 65535.0), (0, 1078.0, 2047.0),
+    (8, 255.0, 255.0), (0, 7464.0, 16383.0), (0, 1.45, 1.0), (0, 2.0e5, 2.0e5)])
+def test_input_scale(bits: int, data_max: float, expected: float) -> None:
+    assert input_scale(bits, data_max) == expected
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_sub_tiles_with_receptive_field_halo_equal_whole_block(name: str) -> None:
+    from engine.methods.deep import run_tiled
+
+    torch.manual_seed(2)
+    net = build_backbone(name, 4).eval()
+    lms, pan = torch.rand(1, 4, 70, 53), torch.rand(1, 1, 70, 53)
+    with torch.no_grad():
+        whole = net(lms, pan)
+        tiled = run_tiled(net, lms, pan, 16)
+    assert (whole - tiled).abs().max() < 1e-5
+
+
+def test_out_of_memory_retries_on_smaller_tiles(monkeypatch) -> None:
+    from engine.methods import deep
+
+    net = build_backbone("dicnn", 4).eval()
+    tiles = []
+
+    def fake(net_, lms, pan, tile):  # noqa: ANN001
+        tiles.append(tile)
+        if tile > 32:
+            raise torch.OutOfMemoryError("simulated")
+        return net_(lms, pan)
+
+    monkeypatch.setattr(deep, "run_tiled", fake)
+    lms, pan = torch.rand(1, 4, 128, 128), torch.rand(1, 1, 128, 128)
+    with torch.no_grad():
+        out = deep.run_with_oom_retry(net, lms, pan, min_tile=16)
+    assert tiles == [128, 64, 32] and out.shape == lms.shape
+    tiles.clear()
+    with pytest.raises(EngineError, match="out of GPU memory"):
+        deep.run_with_oom_retry(net, lms, pan, min_tile=64)
+    assert tiles == [128, 64]
