@@ -146,13 +146,13 @@ class PansharpenDock(QgsDockWidget):
         self.log(result.summary())
         name = os.path.splitext(os.path.basename(result.output))[0]
         try:
-            self.result_layer = add_result_layer(result.output, f"{name} ({result.method})")
+            self.result_layer = add_result_layer(result.output, name)
         except EngineError as exc:
             self._status = "failed"
             self._error(str(exc))
             return
         self.iface.messageBar().pushMessage(
-            TITLE, f"{result.method} finished in {result.seconds:.1f} s on {result.device}", Qgis.Success, 5)
+            TITLE, f"{result.method} done in {result.seconds:.1f} s ({result.device})", Qgis.Success, 5)
 
     def _on_failed(self, message: str) -> None:
         self._status = "failed"

@@ -57,8 +57,20 @@ def _describe(error: str) -> str:
             f"install it for that Python or in {default_venv()}, {README_HINT}")
 
 
+def _engine_error() -> Optional[str]:
+    """Import the engine's torch-using part once torch imports: a torch from a venv built for
+    another Python, or a broken dependency, shows up here rather than at the first run."""
+    try:
+        from ..engine import pipeline  # noqa: F401
+    except Exception as exc:  # noqa: BLE001 - any failure means nothing can run; say why in one line
+        lines = str(exc).strip().splitlines()
+        return (f"the Pansharpen & Adapt engine cannot be loaded ({type(exc).__name__}: "
+                f"{lines[0] if lines else 'no message'}); {README_HINT}")
+    return None
+
+
 def torch_problem() -> Optional[str]:
-    """None when torch imports (after adding a venv if needed); else a one-line message. Cached."""
+    """None when torch and the engine import (after adding a venv if needed); else one line. Cached."""
     global _problem, _checked
     if _checked:
         return _problem
@@ -71,7 +83,7 @@ def torch_problem() -> Optional[str]:
             error = _try_import()
             if error is None:
                 break
-    _problem = None if error is None else _describe(error)
+    _problem = _describe(error) if error is not None else _engine_error()
     _checked = True
     return _problem
 
