@@ -1,26 +1,34 @@
 """The main job: validate, align, gather statistics, fuse block by block, write atomically."""
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
-from typing import List, Optional, Tuple
+from typing import Iterator, List, Optional, Tuple
 
 import numpy as np
 import torch
+from osgeo import gdal
 
 from . import __version__
 from .devices import resolve_device
+from .fusion import FillValues, OutputSpec, fused_blocks
 from .methods.base import FusionContext, Method
 from .methods.registry import get_method
+from .physics.resample import upsample_halo
 from .physics.sensors import SensorGuess, resolve_preset
 from .progress import CancelToken, ProgressCallback, StageProgress, no_progress
 from .raster.align import AlignedPair, align
-from .raster.blocks import Block, plan_blocks, read_block
-from .raster.dtypes import default_nodata, to_output, value_range
+from .raster.blocks import plan_blocks
+from .raster.dtypes import default_nodata, value_range
 from .raster.inputs import open_raster
-from .raster.writer import AtomicGeoTiff
+from .raster.writer import TILE, AtomicGeoTiff
 from .request import PansharpenRequest, validate_request
-from .stats import GlobalStats, compute_stats
+from .stats import GlobalStats, compute_stats, ms_band_means
+
+#: GDAL block cache during a run (restored after): input blocks are read once or twice, output rows are
+#: flushed as they complete, so a small cache loses nothing and bounds memory on every machine.
+GDAL_CACHE_BYTES = 256 * 1024 * 1024
 
 
 @dataclass
@@ -46,53 +54,43 @@ class RunResult:
                 f"sensor {self.sensor}, ratio {self.ratio}, {self.device}, {self.seconds:.2f} s")
 
 
-def _fill_value(values: np.ndarray, valid: np.ndarray, fallback: float) -> float:
-    return float(values[valid].mean()) if valid.any() else fallback
-
-
-def _fill_invalid(data_pan: np.ndarray, data_ms: np.ndarray, pan_valid: Optional[np.ndarray],
-                  ms_valid: Optional[np.ndarray], stats: Optional[GlobalStats]) -> None:
-    """Replace invalid pixels by the band mean so nodata values do not leak through the filters."""
-    if pan_valid is not None and not pan_valid.all():
-        fill = stats.pan_mean if stats else _fill_value(data_pan, pan_valid, 0.0)
-        data_pan[~pan_valid] = fill
-    if ms_valid is not None and not ms_valid.all():
-        for b in range(data_ms.shape[0]):
-            fill = stats.ms_mean()[b] if stats else _fill_value(data_ms[b], ms_valid, 0.0)
-            data_ms[b][~ms_valid] = fill
-
-
-def fuse_block(pair: AlignedPair, block: Block, method: Method, ctx: FusionContext,
-               device: torch.device) -> Tuple[np.ndarray, Optional[np.ndarray]]:
-    """Fused float32 (C, h, w) of one block (halo cropped) and its validity (h, w) or None."""
-    data = read_block(pair, block)
-    _fill_invalid(data.pan, data.ms, data.pan_valid, data.ms_valid, ctx.stats)
-    pan = torch.from_numpy(data.pan).to(device)[None, None]
-    ms = torch.from_numpy(data.ms).to(device)[None]
-    with torch.inference_mode():
-        fused = method.fuse(pan, ms, ctx)[0]
-    crop = (slice(block.halo, block.halo + block.h), slice(block.halo, block.halo + block.w))
-    out = fused[:, crop[0], crop[1]].float().cpu().numpy()
-    valid = None
-    if data.pan_valid is not None:
-        valid = data.pan_valid[crop]
-    if data.ms_valid is not None:
-        r = pair.ratio
-        ms_up = data.ms_valid.repeat(r, axis=0).repeat(r, axis=1)[crop]
-        valid = ms_up if valid is None else valid & ms_up
-    return out, valid
-
-
-def _output_type(request: PansharpenRequest, pair: AlignedPair) -> Tuple[np.dtype, Optional[float]]:
-    """Output dtype and nodata (None when every output pixel is valid)."""
-    dtype = np.dtype(np.float32) if request.output_dtype == "float32" else pair.ms.dtype
+def _fill_values(pair: AlignedPair, stats: Optional[GlobalStats],
+                 cancel: CancelToken) -> Optional[FillValues]:
+    """Image-wide values for invalid input pixels (None when every pixel is valid)."""
     if not (pair.pan.has_mask or pair.ms_has_mask):
-        return dtype, None
+        return None
+    if stats is not None:
+        return FillValues(stats.pan_mean, stats.ms_mean())
+    means = ms_band_means(pair, cancel) if pair.ms_has_mask else np.zeros(len(pair.ms_bands))
+    # Without statistics the PAN is only used pixel by pixel (Brovey), so its fill value is never seen.
+    return FillValues(float(means.mean()), means)
+
+
+def _output_spec(request: PansharpenRequest, pair: AlignedPair) -> OutputSpec:
+    """Output dtype, nodata (None when every output pixel is valid) and the cap of a declared bit depth."""
+    dtype = np.dtype(np.float32) if request.output_dtype == "float32" else pair.ms.dtype
+    max_value = None
+    if dtype == pair.ms.dtype and dtype.kind == "u" and 0 < pair.ms.bits < dtype.itemsize * 8:
+        max_value = float(2 ** pair.ms.bits - 1)
+    if not (pair.pan.has_mask or pair.ms_has_mask):
+        return OutputSpec(dtype, None, max_value)
     lo, hi = value_range(dtype)
     for candidate in (pair.ms.nodata, pair.pan.nodata):
         if candidate is not None and lo <= candidate <= hi:
-            return dtype, float(candidate)
-    return dtype, default_nodata(dtype)
+            return OutputSpec(dtype, float(candidate), max_value)
+    return OutputSpec(dtype, default_nodata(dtype), max_value)
+
+
+@contextlib.contextmanager
+def _gdal_cache(limit: int) -> Iterator[None]:
+    """Lower GDAL's block cache to `limit` bytes for the duration (never raise it)."""
+    before = gdal.GetCacheMax()
+    if before > limit:
+        gdal.SetCacheMax(limit)
+    try:
+        yield
+    finally:
+        gdal.SetCacheMax(before)
 
 
 def _descriptions(pair: AlignedPair) -> List[str]:
@@ -116,24 +114,34 @@ def run(request: PansharpenRequest, progress: ProgressCallback = no_progress,
     progress(0.0, "opening inputs")
     pair, method, guess = _prepare(req)
     device = resolve_device(req.device)
+    with _gdal_cache(GDAL_CACHE_BYTES):
+        spec = _fuse(req, pair, method, guess, device, progress, cancel)
+    return RunResult(req.output, method.name, guess.preset.name, guess.reason, pair.ratio, pair.width,
+                     pair.height, len(pair.ms_bands), spec.dtype.name, str(device),
+                     time.perf_counter() - start, list(pair.notes))
+
+
+def _fuse(req: PansharpenRequest, pair: AlignedPair, method: Method, guess: SensorGuess,
+          device: torch.device, progress: ProgressCallback, cancel: CancelToken) -> OutputSpec:
+    """Statistics, then every block fused and written; returns the output's spec."""
     stats = None
     if method.needs_stats:
         stats = compute_stats(pair, cancel, StageProgress(progress, 0.0, 0.15, "statistics"))
     ctx = FusionContext(pair.ratio, guess.preset.gains_for(len(pair.ms_bands)), guess.preset.pan_gain,
                         req.upsampler, stats, req.options, guess.preset.bits)
-    dtype, nodata = _output_type(req, pair)
-    blocks = plan_blocks(pair.width, pair.height, req.block_size, method.halo(pair.ratio), pair.ratio)
+    fill = _fill_values(pair, stats, cancel)
+    spec = _output_spec(req, pair)
+    r = pair.ratio
+    # Method halos assume bicubic context (2 MS pixels); wider upsamplers need the difference on top.
+    halo = method.halo(r) + max(0, upsample_halo(req.upsampler, r) - 2 * r)
+    blocks = plan_blocks(pair.width, pair.height, req.block_size, halo, r, TILE)
     meta = {"PANSHARPEN_METHOD": method.name, "PANSHARPEN_SENSOR": guess.preset.name,
-            "PANSHARPEN_RATIO": str(pair.ratio), "SOFTWARE": f"Pansharpen & Adapt {__version__}"}
+            "PANSHARPEN_RATIO": str(r), "SOFTWARE": f"Pansharpen & Adapt {__version__}"}
     fuse_progress = StageProgress(progress, 0.15 if stats else 0.0, 1.0, "fusing")
-    with AtomicGeoTiff(req.output, pair.width, pair.height, len(pair.ms_bands), dtype, pair.geotransform,
-                       pair.crs_wkt, nodata, _descriptions(pair), meta) as writer:
-        for i, block in enumerate(blocks):
-            cancel.check()
-            fused, valid = fuse_block(pair, block, method, ctx, device)
-            writer.write(block.x, block.y, to_output(fused, dtype, nodata, valid))
+    with AtomicGeoTiff(req.output, pair.width, pair.height, len(pair.ms_bands), spec.dtype,
+                       pair.geotransform, pair.crs_wkt, spec.nodata, _descriptions(pair), meta) as writer:
+        for i, (block, out) in enumerate(fused_blocks(pair, blocks, method, ctx, device, fill, spec, cancel)):
+            writer.write(block.x, block.y, out)
             fuse_progress((i + 1) / len(blocks), f"block {i + 1}/{len(blocks)}")
         cancel.check()
-    return RunResult(req.output, method.name, guess.preset.name, guess.reason, pair.ratio, pair.width,
-                     pair.height, len(pair.ms_bands), dtype.name, str(device),
-                     time.perf_counter() - start, list(pair.notes))
+    return spec

@@ -10,9 +10,10 @@ from typing import Optional
 
 import numpy as np
 
+from .errors import EngineError
 from .progress import CancelToken, ProgressCallback
 from .raster.align import AlignedPair
-from .raster.blocks import Block, read_block
+from .raster.blocks import Block, read_block, read_ms
 
 STRIP_PIXELS = 4_000_000  # PAN pixels per strip: bounds memory to ~100 MB for 8 bands
 
@@ -74,7 +75,6 @@ class _Accumulator:
 
     def result(self) -> GlobalStats:
         if self.count < 2 or self.shift is None:
-            from .errors import EngineError
             raise EngineError("PAN and MS have no valid pixels in common")
         m = self.s1 / self.count
         cov = self.s2 / self.count - np.outer(m, m)
@@ -104,3 +104,26 @@ def compute_stats(pair: AlignedPair, cancel: CancelToken, progress: ProgressCall
         acc.add(x[valid.ravel()].astype(np.float64), pan[:h, :pair.width][pan_ok[:h, :pair.width]])
         progress((y + n) / ch, f"statistics {y + n}/{ch} rows")
     return acc.result()
+
+
+def ms_band_means(pair: AlignedPair, cancel: CancelToken) -> np.ndarray:
+    """(C,) means of the valid MS pixels on the coarse grid: a cheap pass (1/ratio^2 of the PAN's pixels)
+    for methods without statistics, whose invalid MS pixels still need an image-wide fill value."""
+    r = pair.ratio
+    cw, ch = pair.coarse_size
+    rows = max(1, STRIP_PIXELS // max(1, cw * r))
+    total, count = np.zeros(len(pair.ms_bands)), 0
+    for y in range(0, ch, rows):
+        cancel.check()
+        n = min(rows, ch - y)
+        block = Block(0, y * r, pair.width, min(n * r, pair.height - y * r), 0, cw * r, n * r)
+        ms, valid = read_ms(pair, block)
+        if valid is None:
+            total += ms.sum(axis=(1, 2), dtype=np.float64)
+            count += ms.shape[1] * ms.shape[2]
+        else:
+            total += ms[:, valid].sum(axis=1, dtype=np.float64)
+            count += int(valid.sum())
+    if count == 0:
+        raise EngineError("the MS has no valid pixels over the PAN")
+    return total / count

@@ -48,6 +48,9 @@ class Method:
     family: str = ""
     summary: str = ""
     needs_stats: bool = True
+    #: fuse several blocks at once on the CPU (one thread each, torch intra-op threads 1); suits chains of
+    #: small memory-bound operations, not large convolutions
+    block_parallel: bool = False
 
     def halo(self, ratio: int) -> int:
         """PAN pixels of context each output pixel depends on (bicubic upsampling: 2 MS pixels)."""

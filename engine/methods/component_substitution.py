@@ -11,29 +11,38 @@ import torch
 from .base import FusionContext, Method, match, parse_weights
 
 
+def weighted_sum(up: torch.Tensor, weights: np.ndarray) -> torch.Tensor:
+    """(B, 1, H, W) = sum_k weights[k] * up[:, k], without a (B, C, H, W) temporary."""
+    w = torch.as_tensor(weights, dtype=up.dtype, device=up.device)
+    return torch.einsum("c,bchw->bhw", w, up).unsqueeze(1)
+
+
 class Brovey(Method):
     name, title, family = "brovey", "Brovey (GDAL weighted)", "component substitution"
     summary = "out = MS * PAN / sum(w * MS); weights option as in gdal_pansharpen, default 1/C"
     needs_stats = False
+    block_parallel = True
 
     def fuse(self, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
         up = self.upsampled(ms, ctx)
-        w = ctx.tensor(parse_weights(ctx.options.get("weights"), ms.shape[1]), up)
-        pseudo = (up * w).sum(dim=1, keepdim=True)
-        ratio = torch.where(pseudo != 0, pan / torch.where(pseudo != 0, pseudo, 1.0), 0.0)
-        return up * ratio
+        pseudo = weighted_sum(up, parse_weights(ctx.options.get("weights"), ms.shape[1]))
+        # GDAL: factor 0 where the pseudo-PAN is 0; PAN / 0 gives inf or nan here, both mapped to 0.
+        factor = torch.nan_to_num_(pan / pseudo, nan=0.0, posinf=0.0, neginf=0.0)
+        return up.mul_(factor)
 
 
 def _inject(up: torch.Tensor, pan: torch.Tensor, intensity: torch.Tensor, gains: np.ndarray,
             i_mean: float, i_std: float, ctx: FusionContext) -> torch.Tensor:
+    """up + gains_k * (P - I), P the PAN matched to the intensity's mean and std (up is modified)."""
     stats = ctx.require_stats()
     p = match(pan, stats.pan_mean, stats.pan_std, i_mean, i_std)
-    return up + ctx.tensor(gains, up) * (p - intensity)
+    return up.addcmul_(ctx.tensor(gains, up), p.sub_(intensity))
 
 
 class GIHS(Method):
     name, title, family = "gihs", "Generalised IHS", "component substitution"
     summary = "I = mean of MS bands; PAN matched to I; detail added equally to every band"
+    block_parallel = True
 
     def fuse(self, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
         s = ctx.require_stats()
@@ -47,6 +56,7 @@ class GIHS(Method):
 class PCA(Method):
     name, title, family = "pca", "Principal component analysis", "component substitution"
     summary = "first principal component of the MS replaced by the matched PAN"
+    block_parallel = True
 
     def fuse(self, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
         s = ctx.require_stats()
@@ -57,7 +67,7 @@ class PCA(Method):
             v = -v
         up = self.upsampled(ms, ctx)
         mean = s.ms_mean()
-        pc1 = ((up - ctx.tensor(mean, up)) * ctx.tensor(v, up)).sum(dim=1, keepdim=True)
+        pc1 = weighted_sum(up, v) - float(v @ mean)
         return _inject(up, pan, pc1, v, 0.0, float(np.sqrt(max(vals.max(), 1e-12))), ctx)
 
 
@@ -70,13 +80,14 @@ def _gs_fuse(method: Method, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionCon
     var_i = float(max(a @ cov @ a, 1e-12))
     gains = cov @ a / var_i
     up = method.upsampled(ms, ctx)
-    intensity = (up * ctx.tensor(a, up)).sum(dim=1, keepdim=True) + b
+    intensity = weighted_sum(up, a) + b
     return _inject(up, pan, intensity, gains, float(a @ s.ms_mean() + b), float(np.sqrt(var_i)), ctx)
 
 
 class GS(Method):
     name, title, family = "gs", "Gram-Schmidt", "component substitution"
     summary = "I = mean of MS bands; band gains cov(MS_k, I) / var(I)"
+    block_parallel = True
 
     def fuse(self, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
         c = ms.shape[1]
@@ -86,6 +97,7 @@ class GS(Method):
 class GSA(Method):
     name, title, family = "gsa", "Gram-Schmidt adaptive", "component substitution"
     summary = "I = least-squares fit of the PAN (at MS scale) on the MS bands; GS gains"
+    block_parallel = True
 
     def fuse(self, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
         s = ctx.require_stats()

@@ -3,6 +3,8 @@ the ratio (same origin, pixel = ratio x PAN pixel), warped by GDAL only when the
 from __future__ import annotations
 
 import math
+import os
+import uuid
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
@@ -179,6 +181,25 @@ def _align_reprojected(pan: RasterInfo, ms: RasterInfo, resampling: str) -> Alig
     return _warp_pair(pan, ms, ratio, (x0, y0, x1, y1), resampling, notes)
 
 
+def _independent_warped_vrt(path: str, options: gdal.WarpOptions) -> gdal.Dataset:
+    """A warped VRT (pixels computed lazily, block by block) that opens its own source dataset.
+
+    A VRT made directly from an open dataset points at that dataset without owning it; closing the two
+    in the wrong order (garbage collection decides) is a use-after-free in GDAL 3.6. Going through XML
+    in /vsimem/ makes the VRT open and own its source.
+    """
+    source = path if path.startswith("/vsi") else os.path.abspath(path)
+    name = f"/vsimem/pansharpen-{uuid.uuid4().hex}.vrt"
+    try:
+        src = gdal.Open(source)
+        vrt = gdal.Warp(name, src, options=options)
+        del vrt  # close the VRT (writing its XML) before its source
+        del src
+        return gdal.Open(name)
+    finally:
+        gdal.Unlink(name)
+
+
 def _warp_pair(pan: RasterInfo, ms: RasterInfo, ratio: int, window: Tuple[int, int, int, int],
                resampling: str, notes: List[str]) -> AlignedPair:
     """Warp the MS (lazily, as a VRT) onto the coarse grid anchored at the window's origin."""
@@ -195,7 +216,7 @@ def _warp_pair(pan: RasterInfo, ms: RasterInfo, ratio: int, window: Tuple[int, i
     else:
         kwargs.update(dstAlpha=True)
     try:
-        warped = gdal.Warp("", ms.dataset, options=gdal.WarpOptions(**kwargs))
+        warped = _independent_warped_vrt(ms.path, gdal.WarpOptions(**kwargs))
     except RuntimeError as exc:
         raise EngineError(f"cannot warp the MS onto the PAN grid: {str(exc).strip()}") from None
     pair = _pair(pan, ms, ratio, window, (0, 0), notes)

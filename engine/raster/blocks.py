@@ -4,8 +4,9 @@ Memory is bounded by the block size: nothing here reads a whole raster.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Iterator, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
 from osgeo import gdal
@@ -35,14 +36,32 @@ def round_up(value: int, multiple: int) -> int:
     return -(-value // multiple) * multiple
 
 
-def plan_blocks(width: int, height: int, block_size: int, halo: int, ratio: int) -> List[Block]:
-    """Tile the output into blocks of about block_size (a multiple of ratio), each with the halo."""
+def row_step(block_size: int, ratio: int, row_align: int) -> int:
+    """Block height: a multiple of ratio near block_size, snapped to a multiple of row_align (the
+    output's tile height, so each finished row of blocks completes whole rows of tiles) when the two
+    are compatible within a factor of two; tiny blocks stay as they are."""
     step = max(ratio, block_size // ratio * ratio)
+    if row_align <= 1 or step < row_align:
+        return step
+    unit = math.lcm(ratio, row_align)
+    if unit > 2 * step:
+        return step
+    return max(unit, round(step / unit) * unit)
+
+
+def plan_blocks(width: int, height: int, block_size: int, halo: int, ratio: int,
+                row_align: int = 1) -> List[Block]:
+    """Tile the output into row-major blocks of about block_size (multiples of ratio), each with the halo.
+
+    Block heights follow row_step(block_size, ratio, row_align).
+    """
+    step_x = max(ratio, block_size // ratio * ratio)
+    step_y = row_step(block_size, ratio, row_align)
     halo = round_up(halo, ratio)
     blocks = []
-    for y in range(0, height, step):
-        for x in range(0, width, step):
-            w, h = min(step, width - x), min(step, height - y)
+    for y in range(0, height, step_y):
+        for x in range(0, width, step_x):
+            w, h = min(step_x, width - x), min(step_y, height - y)
             blocks.append(Block(x, y, w, h, halo, round_up(w, ratio) + 2 * halo,
                                 round_up(h, ratio) + 2 * halo))
     return blocks
@@ -59,8 +78,8 @@ def _clip(x: int, y: int, w: int, h: int, xs: int, ys: int) -> Tuple[Tuple[int, 
 def _read_padded(ds: gdal.Dataset, bands: List[int], x: int, y: int, w: int, h: int) -> np.ndarray:
     """Read float32 (C, h, w) at (x, y); parts outside the raster replicate the nearest edge pixel."""
     (cx, cy, cw, ch), pad = _clip(x, y, w, h, ds.RasterXSize, ds.RasterYSize)
-    data = np.asarray(ds.ReadAsArray(cx, cy, cw, ch, band_list=bands)).reshape(len(bands), ch, cw)
-    data = data.astype(np.float32, copy=False)
+    data = ds.ReadAsArray(cx, cy, cw, ch, band_list=bands, buf_type=gdal.GDT_Float32)
+    data = np.asarray(data).reshape(len(bands), ch, cw)
     if any(p for axis in pad for p in axis):
         data = np.pad(data, ((0, 0),) + pad, mode="edge")
     return data
@@ -93,22 +112,23 @@ class BlockData:
     ms_valid: Optional[np.ndarray]
 
 
-def read_block(pair: AlignedPair, block: Block, with_masks: bool = True) -> BlockData:
-    """Read the extended window of `block` from the PAN and the coarse MS source."""
+def read_ms(pair: AlignedPair, block: Block,
+            with_masks: bool = True) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+    """MS (C, ext_h/r, ext_w/r) float32 of the extended window of `block` on the coarse grid, and its
+    validity (None when every MS pixel is valid or with_masks is False)."""
     r = pair.ratio
     ex, ey = block.x - block.halo, block.y - block.halo
+    args = (pair.ms_source, pair.ms_bands, pair.ms_x0 + ex // r, pair.ms_y0 + ey // r,
+            block.ext_w // r, block.ext_h // r)
+    valid = _read_valid(*args) if with_masks and pair.ms_has_mask else None
+    return _read_padded(*args), valid
+
+
+def read_block(pair: AlignedPair, block: Block, with_masks: bool = True) -> BlockData:
+    """Read the extended window of `block` from the PAN and the coarse MS source."""
+    ex, ey = block.x - block.halo, block.y - block.halo
     pan_args = (pair.pan.dataset, [1], pair.pan_x0 + ex, pair.pan_y0 + ey, block.ext_w, block.ext_h)
-    ms_args = (pair.ms_source, pair.ms_bands, pair.ms_x0 + ex // r, pair.ms_y0 + ey // r,
-               block.ext_w // r, block.ext_h // r)
     pan = _read_padded(*pan_args)[0]
-    ms = _read_padded(*ms_args)
     pan_valid = _read_valid(*pan_args) if with_masks and pair.pan.has_mask else None
-    ms_valid = _read_valid(*ms_args) if with_masks and pair.ms_has_mask else None
+    ms, ms_valid = read_ms(pair, block, with_masks)
     return BlockData(pan, ms, pan_valid, ms_valid)
-
-
-def iter_coarse_strips(pair: AlignedPair, rows: int) -> Iterator[Tuple[int, int]]:
-    """(first row, row count) strips of the coarse grid, `rows` coarse rows at a time."""
-    _, ch = pair.coarse_size
-    for y in range(0, ch, rows):
-        yield y, min(rows, ch - y)

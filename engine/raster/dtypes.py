@@ -61,21 +61,29 @@ def default_nodata(dtype: np.dtype) -> float:
 
 
 def to_output(values: np.ndarray, dtype: np.dtype, nodata: Optional[float],
-              valid: Optional[np.ndarray]) -> np.ndarray:
+              valid: Optional[np.ndarray], max_value: Optional[float] = None) -> np.ndarray:
     """Convert fused floats (C, H, W) to dtype: round and clip integers, set nodata where not valid.
 
-    Valid pixels that would round to the nodata value are nudged by one step so they stay visible.
+    values may be modified in place. max_value caps integer outputs below the type's maximum (a
+    declared bit depth, e.g. 2047 for 11-bit data, as GDAL's pansharpening does). Valid pixels that
+    would round to the nodata value are nudged by one step so they stay visible.
     """
     dtype = np.dtype(dtype)
     if dtype.kind in "ui":
         lo, hi = value_range(dtype)
-        out = np.clip(np.rint(values), lo, hi).astype(dtype)
+        if max_value is not None:
+            hi = min(hi, float(max_value))
+        values = np.asarray(values, dtype=np.float32)
+        np.rint(values, out=values)
+        np.clip(values, lo, hi, out=values)
+        out = values.astype(dtype)
         if nodata is not None and valid is not None:
             step = 1 if nodata <= lo else -1
             collide = (out == nodata) & valid
-            out[collide] = out[collide] + step
+            if collide.any():
+                out[collide] = out[collide] + step
     else:
         out = values.astype(dtype, copy=False)
-    if nodata is not None and valid is not None:
+    if nodata is not None and valid is not None and not valid.all():
         out[:, ~valid] = nodata
     return out

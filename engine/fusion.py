@@ -1,0 +1,139 @@
+"""Fusion of one block, and of all blocks in order with a few blocks in flight.
+
+On the CPU, methods that allow it (Method.block_parallel) fuse several blocks at once, one thread each,
+with torch's intra-op threading set to 1 for the run: classical methods are chains of small memory-bound
+operations, where one barrier-synchronised parallel region per operation costs more than it gains.
+Reads are serialised (a GDAL dataset is not thread-safe); results come out in plan order.
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Deque, Iterator, List, Optional, Tuple
+
+import numpy as np
+import torch
+
+from .methods.base import FusionContext, Method
+from .progress import CancelToken
+from .raster.align import AlignedPair
+from .raster.blocks import Block, BlockData, read_block
+from .raster.dtypes import to_output
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """How fused floats become output pixels: dtype, nodata (or None), largest valid value (or None)."""
+
+    dtype: np.dtype
+    nodata: Optional[float]
+    max_value: Optional[float] = None
+
+
+@dataclass(frozen=True)
+class FillValues:
+    """Values put in place of invalid input pixels before fusion (image-wide, so the same for every
+    block and block size): PAN value and one value per MS band."""
+
+    pan: float
+    ms: np.ndarray
+
+
+def _fill_invalid(data: BlockData, fill: Optional[FillValues]) -> None:
+    """Replace invalid pixels so nodata values do not leak through the filters (in place)."""
+    if fill is None:
+        return
+    if data.pan_valid is not None and not data.pan_valid.all():
+        data.pan[~data.pan_valid] = fill.pan
+    if data.ms_valid is not None and not data.ms_valid.all():
+        invalid = ~data.ms_valid
+        for b in range(data.ms.shape[0]):
+            data.ms[b][invalid] = fill.ms[b]
+
+
+def _validity(data: BlockData, block: Block, ratio: int) -> Optional[np.ndarray]:
+    """(h, w) bool of the block's output pixels: valid in the PAN and in the MS cell they lie in."""
+    crop = (slice(block.halo, block.halo + block.h), slice(block.halo, block.halo + block.w))
+    valid = None if data.pan_valid is None else data.pan_valid[crop]
+    if data.ms_valid is not None:
+        ms_up = data.ms_valid.repeat(ratio, axis=0).repeat(ratio, axis=1)[crop]
+        valid = ms_up if valid is None else valid & ms_up
+    return valid
+
+
+def fuse_data(data: BlockData, block: Block, method: Method, ctx: FusionContext, device: torch.device,
+              fill: Optional[FillValues], spec: OutputSpec) -> np.ndarray:
+    """Output pixels (C, h, w) of one block (halo cropped) from its extended inputs."""
+    _fill_invalid(data, fill)
+    pan = torch.from_numpy(data.pan).to(device)[None, None]
+    ms = torch.from_numpy(data.ms).to(device)[None]
+    with torch.inference_mode():
+        fused = method.fuse(pan, ms, ctx)[0]
+        h0, w0 = block.halo, block.halo
+        out = fused[:, h0:h0 + block.h, w0:w0 + block.w].float().cpu().numpy()
+    return to_output(out, spec.dtype, spec.nodata, _validity(data, block, ctx.ratio), spec.max_value)
+
+
+def fuse_block(pair: AlignedPair, block: Block, method: Method, ctx: FusionContext, device: torch.device,
+               fill: Optional[FillValues], spec: OutputSpec) -> np.ndarray:
+    """Read and fuse one block: output pixels (C, h, w)."""
+    return fuse_data(read_block(pair, block), block, method, ctx, device, fill, spec)
+
+
+def block_workers(method: Method, device: torch.device) -> int:
+    """Blocks fused at once: torch's thread count for block-parallel methods on the CPU, else 1."""
+    if device.type != "cpu" or not method.block_parallel:
+        return 1
+    return max(1, torch.get_num_threads())
+
+
+@contextlib.contextmanager
+def _torch_threads(n: int) -> Iterator[None]:
+    before = torch.get_num_threads()
+    if n != before:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != before:
+            torch.set_num_threads(before)
+
+
+def fused_blocks(pair: AlignedPair, blocks: List[Block], method: Method, ctx: FusionContext,
+                 device: torch.device, fill: Optional[FillValues], spec: OutputSpec,
+                 cancel: CancelToken) -> Iterator[Tuple[Block, np.ndarray]]:
+    """(block, output pixels) for every block, in plan order; at most workers + 1 blocks in flight."""
+    workers = block_workers(method, device)
+    if workers == 1:
+        for block in blocks:
+            cancel.check()
+            yield block, fuse_block(pair, block, method, ctx, device, fill, spec)
+        return
+    lock = threading.Lock()
+
+    def job(block: Block) -> np.ndarray:
+        if cancel.cancelled:
+            return np.empty(0)
+        with lock:
+            data = read_block(pair, block)
+        return fuse_data(data, block, method, ctx, device, fill, spec)
+
+    pending: Deque[Tuple[Block, Future]] = deque()
+    with _torch_threads(1), ThreadPoolExecutor(workers, thread_name_prefix="fuse") as pool:
+        try:
+            for block in blocks:
+                cancel.check()
+                pending.append((block, pool.submit(job, block)))
+                if len(pending) > workers:
+                    done, future = pending.popleft()
+                    yield done, future.result()
+            while pending:
+                cancel.check()
+                done, future = pending.popleft()
+                yield done, future.result()
+        finally:
+            for _, future in pending:
+                future.cancel()

@@ -1,0 +1,230 @@
+"""The main job end to end on the bundled crops and variants made in tmp_path: every pair, data types,
+nodata borders, odd sizes, seams between blocks, declared bit depth, cancel and failure leave no file."""
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+
+from engine.errors import Cancelled, EngineError
+from engine.methods.component_substitution import Brovey
+from engine.progress import CancelToken
+from tests.conftest import PAIRS, pair_paths
+from tests.engine.rasters import fuse, georef, info, leftovers, read, variant, write
+
+CLASSICAL = ("brovey", "gihs", "pca", "gs", "gsa", "hpf", "mtf_glp", "mtf_glp_hpm")
+
+
+@pytest.mark.parametrize("pair", PAIRS)
+def test_every_pair_keeps_ms_type_and_pan_grid(tmp_path, pair: str) -> None:
+    pan, ms = pair_paths(pair)
+    result = fuse(pan, ms, str(tmp_path / "out.tif"))
+    out, ms_info, pan_gt = info(result.output), info(ms), georef(pan)[0]
+    assert out["dtype"] == ms_info["dtype"] and out["count"] == ms_info["count"]
+    assert out["size"] == (result.width, result.height)
+    assert out["gt"][1] == pytest.approx(pan_gt[1]) and out["gt"][5] == pytest.approx(pan_gt[5])
+    assert out["wkt"] == georef(pan)[1]
+    assert out["descriptions"] == [d or f"band {i + 1}" for i, d in enumerate(ms_info["descriptions"])]
+    data = read(result.output).astype(np.float64)
+    assert np.isfinite(data).all() and data.std() > 0
+    assert leftovers(str(tmp_path)) == []
+
+
+def test_float32_on_request(tmp_path) -> None:
+    pan, ms = pair_paths("quickbird")
+    ints = read(fuse(pan, ms, str(tmp_path / "i.tif"), method="mtf_glp").output)
+    floats = read(fuse(pan, ms, str(tmp_path / "f.tif"), method="mtf_glp", output_dtype="float32").output)
+    assert ints.dtype == np.int16 and floats.dtype == np.float32
+    np.testing.assert_allclose(floats, ints, atol=0.5 + 1e-3)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "uint16", "int16", "float32"])
+@pytest.mark.parametrize("method", ["brovey", "gs", "mtf_glp_hpm"])
+def test_data_types(tmp_path, dtype: str, method: str) -> None:
+    """u8/u16/i16/f32 inputs: the output keeps the type, and equals the float32 result rounded."""
+    pan, ms = pair_paths("quickbird")
+    scale = 0.125 if dtype == "uint8" else 1.0  # QuickBird's 11-bit values scaled into a byte
+    p = variant(pan, str(tmp_path / "pan.tif"), (read(pan) * scale).astype(dtype))
+    m = variant(ms, str(tmp_path / "ms.tif"), (read(ms) * scale).astype(dtype))
+    out = read(fuse(p, m, str(tmp_path / "out.tif"), method=method).output)
+    ref = read(fuse(p, m, str(tmp_path / "ref.tif"), method=method, output_dtype="float32").output)
+    assert out.dtype == np.dtype(dtype)
+    if dtype == "float32":
+        np.testing.assert_array_equal(out, ref)
+    else:
+        info_ = np.iinfo(dtype)
+        np.testing.assert_allclose(out, np.clip(ref, info_.min, info_.max), atol=0.5 + 1e-3)
+
+
+def _nodata_ms(tmp_path, nodata: float = 0.0) -> tuple:
+    """QuickBird pair whose MS has a nodata border: 5 columns left, 3 rows at the bottom."""
+    pan, ms = pair_paths("quickbird")
+    data = read(ms).copy()
+    data[:, :, :5] = nodata
+    data[:, -3:, :] = nodata
+    return pan, variant(ms, str(tmp_path / "ms_nodata.tif"), data, nodata=nodata)
+
+
+@pytest.mark.parametrize("method", CLASSICAL)
+def test_ms_nodata_border_becomes_output_nodata(tmp_path, method: str) -> None:
+    pan, ms = _nodata_ms(tmp_path)
+    out = read(fuse(pan, ms, str(tmp_path / "out.tif"), method=method).output)
+    assert info(str(tmp_path / "out.tif"))["nodata"] == 0.0
+    invalid = np.zeros((256, 256), bool)
+    invalid[:, :20] = True
+    invalid[-12:, :] = True
+    assert (out[:, invalid] == 0).all()
+    assert (out[:, ~invalid] != 0).all()  # no valid pixel is written as nodata
+
+
+def test_pan_nodata_becomes_output_nodata(tmp_path) -> None:
+    pan, ms = pair_paths("quickbird")
+    data = read(pan).copy()
+    data[0, 100:130, 50:90] = -1
+    p = variant(pan, str(tmp_path / "pan.tif"), data, nodata=-1)
+    for method in ("brovey", "mtf_glp", "gsa"):
+        out = read(fuse(p, ms, str(tmp_path / f"{method}.tif"), method=method).output)
+        assert (out[:, 100:130, 50:90] == -1).all()
+        assert (out[:, :100] != -1).all() and (out[:, 130:] != -1).all()
+
+
+def test_nodata_only_changes_brovey_near_the_border(tmp_path) -> None:
+    """Invalid MS pixels get an image-wide fill value; Brovey pixels beyond the bicubic reach (2 MS
+    pixels) of the border are exactly those of the run without nodata."""
+    pan, ms = _nodata_ms(tmp_path)
+    with_nodata = read(fuse(pan, ms, str(tmp_path / "a.tif"), method="brovey", output_dtype="float32").output)
+    clean = read(fuse(pan, pair_paths("quickbird")[1], str(tmp_path / "b.tif"), method="brovey",
+                      output_dtype="float32").output)
+    far = (slice(None), slice(0, 256 - 12 - 8), slice(20 + 8, 256))
+    np.testing.assert_allclose(with_nodata[far], clean[far], rtol=1e-6)
+
+
+def test_float_output_nodata_is_nan_without_input_nodata_value(tmp_path) -> None:
+    """A warped MS without nodata gets an alpha mask; float32 output marks uncovered pixels with NaN."""
+    pan, ms = pair_paths("landsat8")
+    out = fuse(pan, ms, str(tmp_path / "out.tif"), method="hpf", output_dtype="float32").output
+    assert np.isnan(info(out)["nodata"])
+    assert np.isfinite(read(out)[:, 2:-2, 2:-2]).all()
+
+
+@pytest.mark.parametrize("method", CLASSICAL)
+def test_blocks_leave_no_seams(tmp_path, method: str) -> None:
+    """64-pixel blocks and a single block give the same float32 output."""
+    pan, ms = pair_paths("quickbird")
+    small = read(fuse(pan, ms, str(tmp_path / "s.tif"), method=method, block_size=64,
+                      output_dtype="float32").output)
+    whole = read(fuse(pan, ms, str(tmp_path / "w.tif"), method=method, block_size=4096,
+                      output_dtype="float32").output)
+    np.testing.assert_allclose(small, whole, rtol=1e-5, atol=1e-3)
+
+
+@pytest.mark.parametrize("method, upsampler, pair", [
+    ("brovey", "bicubic", "nodata"),
+    ("gs", "interp23tap", "quickbird"),
+    ("mtf_glp", "interp23tap", "quickbird"),
+    ("mtf_glp_hpm", "bicubic", "landsat8"),
+    ("pca", "bicubic", "landsat7"),
+])
+def test_no_seams_with_nodata_wide_upsamplers_and_other_ratios(tmp_path, method: str, upsampler: str,
+                                                               pair: str) -> None:
+    pan, ms = _nodata_ms(tmp_path) if pair == "nodata" else pair_paths(pair)
+    runs = [read(fuse(pan, ms, str(tmp_path / f"{b}.tif"), method=method, block_size=b, upsampler=upsampler,
+                      output_dtype="float32").output) for b in (64, 4096)]
+    np.testing.assert_allclose(runs[0], runs[1], rtol=1e-5, atol=1e-3)
+
+
+def test_odd_pan_size(tmp_path) -> None:
+    """A 255 x 253 PAN over a 64 x 64 MS: the output is the overlap; Brovey is pixel-wise in the PAN, so
+    it equals the full-size result on the overlap."""
+    pan, ms = pair_paths("quickbird")
+    odd = variant(pan, str(tmp_path / "pan.tif"), read(pan)[:, :253, :255])
+    full = read(fuse(pan, ms, str(tmp_path / "full.tif"), method="brovey").output)
+    for method in CLASSICAL:
+        result = fuse(odd, ms, str(tmp_path / f"{method}.tif"), method=method)
+        assert (result.width, result.height) == (255, 253)
+        if method == "brovey":
+            np.testing.assert_array_equal(read(result.output), full[:, :253, :255])
+
+
+def test_odd_ms_size(tmp_path) -> None:
+    pan, ms = pair_paths("quickbird")
+    odd = variant(ms, str(tmp_path / "ms.tif"), read(ms)[:, :61, :63])
+    result = fuse(pan, odd, str(tmp_path / "out.tif"), method="gsa", block_size=100)
+    assert (result.width, result.height) == (252, 244)
+
+
+def test_declared_bit_depth_caps_the_output(tmp_path) -> None:
+    """An 11-bit MS (NBITS=11) never gets values above 2047, as GDAL's pansharpening clamps them."""
+    pan, ms = pair_paths("quickbird")
+    gt, wkt = georef(ms)
+    m = write(str(tmp_path / "ms11.tif"), read(ms).astype(np.uint16), gt, wkt, nbits=11)
+    bright = variant(pan, str(tmp_path / "pan.tif"), (read(pan) * 1.6).astype(np.uint16))  # overshoots 2047
+    out = read(fuse(bright, m, str(tmp_path / "out.tif"), method="brovey").output)
+    ref = read(fuse(bright, m, str(tmp_path / "ref.tif"), method="brovey", output_dtype="float32").output)
+    assert out.max() == 2047 and ref.max() > 2047
+    np.testing.assert_allclose(out, np.clip(ref, 0, 2047), atol=0.5 + 1e-3)
+
+
+def _digest(path: str) -> str:
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+@pytest.mark.parametrize("method", ["brovey", "gs"])
+def test_cancel_mid_run_leaves_no_file_and_keeps_the_old_one(tmp_path, method: str) -> None:
+    pan, ms = pair_paths("quickbird")
+    out = tmp_path / "out.tif"
+    out.write_bytes(b"result of an earlier run")
+    token = CancelToken()
+    seen = []
+
+    def progress(fraction: float, message: str) -> None:
+        seen.append(message)
+        if "fusing" in message and "block 3/" in message:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        fuse(pan, ms, str(out), method=method, block_size=64, cancel_token=token, progress=progress)
+    assert any("block 3/" in m for m in seen) and not any("block 16/16" in m for m in seen)
+    assert out.read_bytes() == b"result of an earlier run"
+    assert leftovers(str(tmp_path)) == []
+
+
+def test_cancel_during_statistics(tmp_path) -> None:
+    pan, ms = pair_paths("quickbird")
+    token = CancelToken()
+
+    def progress(fraction: float, message: str) -> None:
+        if "statistics" in message:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        fuse(pan, ms, str(tmp_path / "out.tif"), method="pca", cancel_token=token, progress=progress)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failure_inside_a_method_leaves_no_file(tmp_path, monkeypatch) -> None:
+    pan, ms = pair_paths("quickbird")
+    calls = []
+    original = Brovey.fuse
+
+    def failing(self, pan_t, ms_t, ctx):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 5:
+            raise RuntimeError("method failed")
+        return original(self, pan_t, ms_t, ctx)
+
+    monkeypatch.setattr(Brovey, "fuse", failing)
+    with pytest.raises(RuntimeError, match="method failed"):
+        fuse(pan, ms, str(tmp_path / "out.tif"), method="brovey", block_size=64)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_input_is_never_overwritten(tmp_path) -> None:
+    pan, ms = pair_paths("quickbird")
+    m = variant(ms, str(tmp_path / "ms.tif"))
+    before = _digest(m)
+    with pytest.raises(EngineError, match="overwrite an input"):
+        fuse(pan, m, m)
+    assert _digest(m) == before
