@@ -12,9 +12,15 @@ from .base import FusionContext, Method, match, parse_weights
 
 
 def weighted_sum(up: torch.Tensor, weights: np.ndarray) -> torch.Tensor:
-    """(B, 1, H, W) = sum_k weights[k] * up[:, k], without a (B, C, H, W) temporary."""
-    w = torch.as_tensor(weights, dtype=up.dtype, device=up.device)
-    return torch.einsum("c,bchw->bhw", w, up).unsqueeze(1)
+    """(B, 1, H, W) = sum_k weights[k] * up[:, k], without a (B, C, H, W) temporary.
+
+    A per-band multiply-add rather than einsum: einsum goes through BLAS, and QGIS binaries load the
+    system OpenBLAS globally, which moved results by one ulp between the CLI and qgis_process.
+    """
+    acc = up[:, 0:1] * float(weights[0])
+    for k in range(1, up.shape[1]):
+        acc = acc + up[:, k:k + 1] * float(weights[k])
+    return acc
 
 
 class Brovey(Method):
