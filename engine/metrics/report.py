@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
+from ..errors import EngineError
 from .catalogue import INDEX_INFO
 
 REPORT_VERSION = 1
@@ -67,10 +68,13 @@ class AssessmentReport:
         }
 
     def write_json(self, path: str) -> None:
-        """Write to_dict() as indented JSON (UTF-8)."""
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(self.to_dict(), f, indent=2)
-            f.write("\n")
+        """Write to_dict() as indented JSON (UTF-8); raises EngineError when the file cannot be written."""
+        try:
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump(self.to_dict(), f, indent=2)
+                f.write("\n")
+        except OSError as exc:
+            raise EngineError(f"cannot write the report {path}: {exc.strerror or exc}") from None
 
     def table(self) -> str:
         """Plain-text table: index, value, direction, ideal; then sensor, region and timings."""

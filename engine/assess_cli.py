@@ -1,0 +1,79 @@
+"""Command-line faces of the assessment: `metrics` subcommand, `run --report PATH` and `run --reduced`."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, Tuple
+
+from .assess import DEFAULT_MAX_SIZE, DEFAULT_REDUCED_MAX_SIZE, assess_files, run_reduced, run_with_report
+from .metrics import MetricSettings
+from .metrics.q2n import ROUNDINGS
+from .metrics.report import AssessmentReport, default_json_path
+from .progress import ProgressCallback
+from .request import DEVICES, UPSAMPLERS, PansharpenRequest
+
+
+def add_assess_arguments(p: argparse.ArgumentParser) -> None:
+    """`run` options that add an assessment."""
+    p.add_argument("--report", metavar="JSON", help="write quality indices and timings of the run to JSON")
+    p.add_argument("--reduced", action="store_true",
+                   help="run at reduced resolution (Wald protocol): degrade PAN and MS by the ratio, fuse "
+                        "into --out (MS grid) and score against the original MS")
+    p.add_argument("--assess-max-size", type=int, default=None, metavar="PX",
+                   help=f"side of the assessed window (default {DEFAULT_MAX_SIZE} fused px; "
+                        f"{DEFAULT_REDUCED_MAX_SIZE} MS px with --reduced)")
+
+
+def _settings(args: argparse.Namespace) -> MetricSettings:
+    return MetricSettings(rounding=getattr(args, "rounding", "none"),
+                          upsampler=getattr(args, "metrics_upsampler", "interp23tap"))
+
+
+def run_assessed(args: argparse.Namespace, request: PansharpenRequest,
+                 progress: ProgressCallback) -> Tuple[Any, AssessmentReport]:
+    """`run` with --report and/or --reduced: (RunResult, report); the JSON is written when asked."""
+    if args.reduced:
+        size = args.assess_max_size or DEFAULT_REDUCED_MAX_SIZE
+        return run_reduced(request, args.report, size, _settings(args), progress)
+    size = args.assess_max_size or DEFAULT_MAX_SIZE
+    return run_with_report(request, args.report, size, _settings(args), progress)
+
+
+def add_metrics_parser(sub: Any) -> None:
+    """The `metrics` subcommand."""
+    p = sub.add_parser("metrics", help="quality indices of a fused raster (table and JSON)")
+    p.add_argument("--pan", required=True, help="panchromatic raster the fused image was made from")
+    p.add_argument("--ms", required=True, help="multispectral raster the fused image was made from")
+    p.add_argument("--fused", required=True, help="fused raster on the PAN grid")
+    p.add_argument("--reference", help="reference raster on the fused grid (reduced-resolution indices)")
+    p.add_argument("--sensor", default="auto", help="sensor preset or 'auto' (guessed and reported)")
+    p.add_argument("--json", metavar="PATH", help="JSON output (default: <fused>_metrics.json)")
+    p.add_argument("--max-size", type=int, default=DEFAULT_MAX_SIZE, metavar="PX",
+                   help="side of the centred window assessed, fused pixels")
+    p.add_argument("--rounding", default="none", choices=ROUNDINGS,
+                   help="Q2n inputs as floats (none) or cast like the MATLAB toolbox's uint16 (matlab)")
+    p.add_argument("--metrics-upsampler", default="interp23tap", choices=UPSAMPLERS,
+                   help="MS to PAN grid for D_lambda, D_s and D_lambda_K")
+    p.add_argument("--device", default="auto", choices=DEVICES)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_metrics)
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    from .cli import ProgressBar
+
+    bar = None if args.quiet else ProgressBar(sys.stderr)
+    try:
+        report = assess_files(args.pan, args.ms, args.fused, args.reference, args.sensor, args.max_size,
+                              _settings(args), args.device, bar or (lambda f, m: None))
+    except BaseException:
+        if bar:
+            bar.close(keep=False)
+        raise
+    if bar:
+        bar.close()
+    path = args.json or default_json_path(args.fused)
+    report.write_json(path)
+    print(report.table())
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
