@@ -1,4 +1,4 @@
-"""Command line: `python -m engine run|list`. Errors print one line and exit non-zero."""
+"""Command line: `python -m engine run|list|metrics`. Errors print one line and exit non-zero."""
 from __future__ import annotations
 
 import argparse
@@ -6,6 +6,7 @@ import sys
 import time
 from typing import Dict, List, Optional, TextIO
 
+from .assess_cli import add_assess_arguments, add_metrics_parser, run_assessed
 from .errors import Cancelled, EngineError
 from .methods.registry import list_methods
 from .request import (
@@ -79,8 +80,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .pipeline import run
 
     bar = None if args.quiet else ProgressBar(sys.stderr)
+    report = None
     try:
-        result = run(request_from_args(args), progress=bar or (lambda f, m: None))
+        if args.report or args.reduced:  # quality assessment (engine/assess_cli.py)
+            result, report = run_assessed(args, request_from_args(args), bar or (lambda f, m: None))
+        else:
+            result = run(request_from_args(args), progress=bar or (lambda f, m: None))
     finally:
         if bar:
             bar.close()
@@ -88,6 +93,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     print(f"sensor: {result.sensor} ({result.sensor_reason})", file=sys.stderr)
     print(result.summary())
+    if report is not None:
+        print(report.table())
     return 0
 
 
@@ -103,7 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run_p = sub.add_parser("run", help="fuse a PAN and an MS raster into a GeoTIFF")
     add_run_arguments(run_p)
+    add_assess_arguments(run_p)
     run_p.set_defaults(func=cmd_run)
+    add_metrics_parser(sub)
     sub.add_parser("list", help="list the fusion methods").set_defaults(func=cmd_list)
     return parser
 
