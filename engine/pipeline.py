@@ -1,14 +1,12 @@
 """The main job: validate, align, gather statistics, fuse block by block, write atomically."""
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import dataclass, field
-from typing import Iterator, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
 import torch
-from osgeo import gdal
 
 from . import __version__
 from .devices import resolve_device
@@ -20,15 +18,15 @@ from .physics.sensors import SensorGuess, resolve_preset
 from .progress import CancelToken, ProgressCallback, StageProgress, no_progress
 from .raster.align import AlignedPair, align
 from .raster.blocks import plan_blocks
+from .raster.cache import bounded_gdal_cache
 from .raster.dtypes import default_nodata, value_range
 from .raster.inputs import open_raster
 from .raster.writer import TILE, AtomicGeoTiff
 from .request import PansharpenRequest, validate_request
 from .stats import GlobalStats, compute_stats, ms_band_means
 
-#: GDAL block cache during a run (restored after): input blocks are read once or twice, output rows are
-#: flushed as they complete, so a small cache loses nothing and bounds memory on every machine.
-GDAL_CACHE_BYTES = 256 * 1024 * 1024
+#: GDAL block cache during a run (restored after, see raster/cache.py)
+GDAL_CACHE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -81,18 +79,6 @@ def _output_spec(request: PansharpenRequest, pair: AlignedPair) -> OutputSpec:
     return OutputSpec(dtype, default_nodata(dtype), max_value)
 
 
-@contextlib.contextmanager
-def _gdal_cache(limit: int) -> Iterator[None]:
-    """Lower GDAL's block cache to `limit` bytes for the duration (never raise it)."""
-    before = gdal.GetCacheMax()
-    if before > limit:
-        gdal.SetCacheMax(limit)
-    try:
-        yield
-    finally:
-        gdal.SetCacheMax(before)
-
-
 def _descriptions(pair: AlignedPair) -> List[str]:
     return [d or f"band {i + 1}" for i, d in enumerate(pair.ms.descriptions)]
 
@@ -114,7 +100,7 @@ def run(request: PansharpenRequest, progress: ProgressCallback = no_progress,
     progress(0.0, "opening inputs")
     pair, method, guess = _prepare(req)
     device = resolve_device(req.device)
-    with _gdal_cache(GDAL_CACHE_BYTES):
+    with bounded_gdal_cache(GDAL_CACHE_BYTES):
         spec = _fuse(req, pair, method, guess, device, progress, cancel)
     return RunResult(req.output, method.name, guess.preset.name, guess.reason, pair.ratio, pair.width,
                      pair.height, len(pair.ms_bands), spec.dtype.name, str(device),

@@ -55,26 +55,34 @@ class _Accumulator:
         self.s1 = np.zeros(n)
         self.s2 = np.zeros((n, n))
         self.pan = np.zeros(3)  # count, sum, sum of squares (shifted)
-        self.pan_shift = 0.0
+        self.pan_shift: Optional[float] = None
         self.max = np.full(n, -np.inf)
 
-    def add(self, x: np.ndarray, pan: np.ndarray) -> None:
-        """x: (N, C+1) valid coarse samples; pan: valid full-resolution PAN values."""
-        if x.shape[0]:
-            if self.shift is None:
-                self.shift = x.mean(axis=0)
-                self.pan_shift = float(pan.mean()) if pan.size else 0.0
-            d = x - self.shift
-            self.count += x.shape[0]
-            self.s1 += d.sum(axis=0)
-            self.s2 += d.T @ d
-            self.max = np.maximum(self.max, x.max(axis=0))
-        if pan.size:
-            p = pan - self.pan_shift
-            self.pan += (p.size, p.sum(), (p * p).sum())
+    def add(self, x: np.ndarray) -> None:
+        """x: (C+1, N) valid coarse samples (MS bands, PAN area mean)."""
+        if not x.shape[1]:
+            return
+        x = x.astype(np.float64)
+        if self.shift is None:
+            self.shift = x.mean(axis=1)
+        d = x - self.shift[:, None]
+        self.count += x.shape[1]
+        self.s1 += d.sum(axis=1)
+        self.s2 += d @ d.T
+        self.max = np.maximum(self.max, x.max(axis=1))
+
+    def add_pan(self, pan: np.ndarray) -> None:
+        """Valid full-resolution PAN values (float32, any shape)."""
+        if not pan.size:
+            return
+        if self.pan_shift is None:
+            self.pan_shift = float(pan.mean(dtype=np.float64))
+        p = pan - np.float32(self.pan_shift)  # shifted: float32 squares of small values stay accurate
+        total = p.sum(dtype=np.float64)
+        self.pan += (p.size, total, np.square(p, out=p).sum(dtype=np.float64))
 
     def result(self) -> GlobalStats:
-        if self.count < 2 or self.shift is None:
+        if self.count < 2 or self.shift is None or self.pan_shift is None:
             raise EngineError("PAN and MS have no valid pixels in common")
         m = self.s1 / self.count
         cov = self.s2 / self.count - np.outer(m, m)
@@ -82,6 +90,13 @@ class _Accumulator:
         pm = ps / pn
         return GlobalStats(self.count, m + self.shift, cov, pm + self.pan_shift,
                            float(np.sqrt(max(pss / pn - pm * pm, 1e-12))), self.max[:-1], self.max[-1])
+
+
+def _area_mean(pan: np.ndarray, r: int) -> np.ndarray:
+    """(n*r, cw*r) float32 -> (n, cw) float64 means of r x r cells."""
+    n, cw = pan.shape[0] // r, pan.shape[1] // r
+    rows = pan.reshape(n, r, cw * r).sum(axis=1, dtype=np.float64)
+    return rows.reshape(n, cw, r).sum(axis=2) / (r * r)
 
 
 def compute_stats(pair: AlignedPair, cancel: CancelToken, progress: ProgressCallback) -> GlobalStats:
@@ -95,13 +110,19 @@ def compute_stats(pair: AlignedPair, cancel: CancelToken, progress: ProgressCall
         n = min(rows, ch - y)
         h = min(n * r, pair.height - y * r)
         data = read_block(pair, Block(0, y * r, pair.width, h, 0, cw * r, n * r))
-        pan = data.pan.astype(np.float64)
-        low = pan.reshape(n, r, cw, r).mean(axis=(1, 3))
-        valid = np.ones((n, cw), bool) if data.ms_valid is None else data.ms_valid.copy()
-        pan_ok = np.ones(pan.shape, bool) if data.pan_valid is None else data.pan_valid
-        valid &= pan_ok.reshape(n, r, cw, r).all(axis=(1, 3))
-        x = np.concatenate([data.ms.reshape(data.ms.shape[0], -1), low.reshape(1, -1)]).T
-        acc.add(x[valid.ravel()].astype(np.float64), pan[:h, :pair.width][pan_ok[:h, :pair.width]])
+        x = np.concatenate([data.ms.reshape(data.ms.shape[0], -1),
+                            _area_mean(data.pan, r).reshape(1, -1)])
+        inside = data.pan[:h, :pair.width]
+        if data.pan_valid is None and data.ms_valid is None:
+            acc.add(x)
+            acc.add_pan(inside)
+        else:
+            valid = np.ones((n, cw), bool) if data.ms_valid is None else data.ms_valid.copy()
+            if data.pan_valid is not None:
+                valid &= data.pan_valid.reshape(n, r, cw, r).all(axis=(1, 3))
+                inside = inside[data.pan_valid[:h, :pair.width]]
+            acc.add(x[:, valid.ravel()])
+            acc.add_pan(inside)
         progress((y + n) / ch, f"statistics {y + n}/{ch} rows")
     return acc.result()
 

@@ -7,7 +7,7 @@ once per distinct filter (one box; one GLP per distinct MTF gain), not once per 
 """
 from __future__ import annotations
 
-from typing import Dict, Tuple
+from typing import Tuple
 
 import numpy as np
 import torch
@@ -26,43 +26,45 @@ def _match_coefficients(ctx: FusionContext) -> Tuple[np.ndarray, np.ndarray]:
     return a, s.ms_mean() - a * s.pan_mean
 
 
-def _decimating_kernel(gain: float, ratio: int) -> Tuple[torch.Tensor, int]:
-    """1-D taps of the MTF filter followed by decimation at cell centres, and the offset of the first
-    tap from the cell's first pixel. Even ratios average the two central pixels (as `decimate` does)."""
-    k = mtf_kernels((gain,), ratio)[0].double()
+def _decimating_kernels(gains: Tuple[float, ...], ratio: int) -> Tuple[torch.Tensor, int]:
+    """(G, n) 1-D taps of the MTF filter of each gain followed by decimation at cell centres, and the
+    offset of the first tap from the cell's first pixel. Even ratios average the two central pixels
+    (as `decimate` does)."""
+    k = mtf_kernels(gains, ratio).double()
     offset = (ratio - 1) // 2 - TAPS // 2
     if ratio % 2 == 0:
         k = F.pad(k, (0, 1)) * 0.5 + F.pad(k, (1, 0)) * 0.5
     return k.float(), offset
 
 
-def glp_lowpass(pan: torch.Tensor, gain: float, ctx: FusionContext) -> torch.Tensor:
-    """Generalised Laplacian pyramid low-pass of (B, 1, H, W): MTF filter, decimate, upsample back.
+def decimated_lowpass(pan: torch.Tensor, gains: Tuple[float, ...], ratio: int) -> torch.Tensor:
+    """MTF filter of each gain, then decimation at cell centres: (B, 1, H, W) -> (B, G, H/r, W/r).
 
-    Filtering and decimation are one strided convolution per axis, so only the kept samples are computed.
-    """
-    r = ctx.ratio
-    k, offset = _decimating_kernel(gain, r)
+    One strided convolution per axis for all gains, so only the kept samples are computed."""
+    k, offset = _decimating_kernels(gains, ratio)
     k = k.to(device=pan.device, dtype=pan.dtype)
-    n = k.numel()
-    before = max(0, -offset)
-    after = max(0, offset + n - r)
+    g, n = k.shape
+    before, after = max(0, -offset), max(0, offset + n - ratio)
     x = F.pad(pan, (before, after, before, after), mode="replicate")
     start = offset + before
-    x = x[..., start:, start:]
-    x = F.conv2d(x, k.view(1, 1, n, 1), stride=(r, 1))
-    x = F.conv2d(x, k.view(1, 1, 1, n), stride=(1, r))
-    h, w = pan.shape[-2] // r, pan.shape[-1] // r
-    return upsample(x[..., :h, :w], r, ctx.upsampler)
+    x = F.conv2d(x[..., start:, start:], k.view(g, 1, n, 1), stride=(ratio, 1))
+    x = F.conv2d(x, k.view(g, 1, 1, n), stride=(1, ratio), groups=g)
+    return x[..., :pan.shape[-2] // ratio, :pan.shape[-1] // ratio]
 
 
-def _pan_details(pan: torch.Tensor, ctx: FusionContext) -> Dict[float, torch.Tensor]:
-    """PAN - GLP low-pass(PAN), one (B, 1, H, W) per distinct MTF gain of the bands."""
-    return {g: pan - glp_lowpass(pan, g, ctx) for g in sorted(set(ctx.ms_gains))}
+def glp_lowpass(pan: torch.Tensor, gain: float, ctx: FusionContext) -> torch.Tensor:
+    """Generalised Laplacian pyramid low-pass of (B, 1, H, W): MTF filter, decimate, upsample back."""
+    return upsample(decimated_lowpass(pan, (gain,), ctx.ratio), ctx.ratio, ctx.upsampler)
 
 
-def _stack(per_band: list) -> torch.Tensor:
-    return torch.cat(per_band, dim=1)
+def band_decimated(pan: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
+    """MTF-filtered, decimated PAN for each band's gain: (B, C, H/r, W/r), or (B, 1, H/r, W/r) when
+    every band has the same gain. Distinct gains are filtered once."""
+    gains = sorted(set(ctx.ms_gains))
+    low = decimated_lowpass(pan, tuple(gains), ctx.ratio)
+    if len(gains) > 1 and list(ctx.ms_gains) != gains:
+        low = low[:, [gains.index(g) for g in ctx.ms_gains]]
+    return low
 
 
 class HPF(Method):
@@ -88,13 +90,12 @@ class MTFGLP(Method):
         return TAPS // 2 + 6 * ratio
 
     def fuse(self, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
+        # up(MS) + a (PAN - up(low)) = up(MS - a low) + a PAN: the upsampler is linear, so one upsampling
+        # of C coarse bands serves both terms.
         a, _ = _match_coefficients(ctx)
-        details = _pan_details(pan, ctx)
-        up = self.upsampled(ms, ctx)
-        if len(details) == 1:
-            return up.addcmul_(ctx.tensor(a, up), next(iter(details.values())))
-        detail = _stack([details[g] for g in ctx.ms_gains])
-        return up.addcmul_(ctx.tensor(a, up), detail)
+        at = ctx.tensor(a, ms)
+        coarse = torch.addcmul(ms, band_decimated(pan, ctx), at, value=-1.0)
+        return self.upsampled(coarse, ctx).addcmul_(at, pan)
 
 
 class MTFGLPHPM(MTFGLP):
@@ -103,9 +104,8 @@ class MTFGLPHPM(MTFGLP):
 
     def fuse(self, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
         a, b = _match_coefficients(ctx)
-        lows = {g: glp_lowpass(pan, g, ctx) for g in sorted(set(ctx.ms_gains))}
         up = self.upsampled(ms, ctx)
         at, bt = ctx.tensor(a, up), ctx.tensor(b, up)
-        p = pan * at + bt  # (B, C, H, W): P_k
-        low = _stack([lows[g] for g in ctx.ms_gains]) if len(lows) > 1 else next(iter(lows.values()))
-        return up.mul_(safe_divide(p, low * at + bt))
+        low = upsample(band_decimated(pan, ctx), ctx.ratio, ctx.upsampler)
+        low = torch.addcmul(bt, low, at)  # lowpass(P_k) = a_k lowpass(PAN) + b_k
+        return up.mul_(safe_divide(torch.addcmul(bt, pan, at), low))

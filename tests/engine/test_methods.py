@@ -255,11 +255,15 @@ def test_component_substitution_matches_a_whole_image_reference(tmp_path, method
 
 @pytest.mark.parametrize("ratio", [2, 3, 4, 5, 8])
 @pytest.mark.parametrize("size", [(1, 1), (3, 7), (33, 20)])
-def test_separable_bicubic_with_torch_kernel_equals_torch(ratio: int, size: tuple) -> None:
-    """Same geometry and borders as F.interpolate: with torch's a = -0.75 the values are torch's."""
+@pytest.mark.parametrize("matrix_products", [True, False])
+def test_separable_bicubic_with_torch_kernel_equals_torch(ratio: int, size: tuple,
+                                                          matrix_products: bool) -> None:
+    """Same geometry and borders as F.interpolate: with torch's a = -0.75 the values are torch's, on the
+    CPU (banded matrix products) and the GPU path (multiply-adds) alike."""
     x = torch.rand(2, 3, *size, generator=torch.Generator().manual_seed(ratio)) * 2000
     want = F.interpolate(x, scale_factor=ratio, mode="bicubic", align_corners=False)
-    torch.testing.assert_close(bicubic_upsample(x, ratio, a=-0.75), want, rtol=0, atol=0.05)
+    got = bicubic_upsample(x, ratio, a=-0.75, matrix_products=matrix_products)
+    torch.testing.assert_close(got, want, rtol=0, atol=0.05)
 
 
 @pytest.mark.parametrize("ratio", [2, 3, 4, 7])

@@ -228,3 +228,28 @@ def test_an_input_is_never_overwritten(tmp_path) -> None:
     with pytest.raises(EngineError, match="overwrite an input"):
         fuse(pan, m, m)
     assert _digest(m) == before
+
+
+def test_gdal_cache_and_torch_threads_are_restored(tmp_path) -> None:
+    """During a run GDAL's block cache is bounded and block-parallel methods use torch's intra-op
+    threads 1; both settings come back afterwards, also when runs overlap."""
+    import torch
+    from osgeo import gdal
+
+    from engine.pipeline import GDAL_CACHE_BYTES
+    from engine.raster.cache import bounded_gdal_cache
+
+    pan, ms = pair_paths("quickbird")
+    before_cache, before_threads = gdal.GetCacheMax(), torch.get_num_threads()
+    gdal.SetCacheMax(max(before_cache, 4 * GDAL_CACHE_BYTES))
+    try:
+        seen = []
+        with bounded_gdal_cache(GDAL_CACHE_BYTES):  # an overlapping run
+            fuse(pan, ms, str(tmp_path / "a.tif"), method="brovey", block_size=64,
+                 progress=lambda f, m: seen.append((gdal.GetCacheMax(), torch.get_num_threads())))
+            assert gdal.GetCacheMax() <= GDAL_CACHE_BYTES
+        assert max(c for c, _ in seen) <= GDAL_CACHE_BYTES
+        assert gdal.GetCacheMax() == max(before_cache, 4 * GDAL_CACHE_BYTES)
+        assert torch.get_num_threads() == before_threads
+    finally:
+        gdal.SetCacheMax(before_cache)
