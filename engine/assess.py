@@ -22,7 +22,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import replace
-from typing import Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -39,6 +39,9 @@ from .raster.align import AlignedPair, align
 from .raster.blocks import Block, read_block
 from .raster.inputs import RasterInfo, open_raster
 from .request import PansharpenRequest, validate_request
+
+if TYPE_CHECKING:
+    from .pipeline import RunResult
 
 DEFAULT_MAX_SIZE = 2048
 DEFAULT_REDUCED_MAX_SIZE = 1024  # reference MS pixels; the PAN window is ratio times larger
@@ -206,7 +209,7 @@ def assess_files(pan: str, ms: str, fused: str, reference: Optional[str] = None,
 def run_with_report(request: PansharpenRequest, report_path: Optional[str] = None,
                     max_size: int = DEFAULT_MAX_SIZE, settings: MetricSettings = DEFAULT_SETTINGS,
                     progress: ProgressCallback = no_progress,
-                    cancel: Optional[CancelToken] = None) -> Tuple[object, AssessmentReport]:
+                    cancel: Optional[CancelToken] = None) -> Tuple[RunResult, AssessmentReport]:
     """Run the request, then assess its output at full resolution; (RunResult, report), JSON if a path."""
     from .pipeline import run
 
@@ -269,7 +272,7 @@ def _reduced_inputs(pair: AlignedPair, guess: SensorGuess, max_size: int, cut: i
 def run_reduced(request: PansharpenRequest, report_path: Optional[str] = None,
                 max_size: int = DEFAULT_REDUCED_MAX_SIZE, settings: MetricSettings = DEFAULT_SETTINGS,
                 progress: ProgressCallback = no_progress,
-                cancel: Optional[CancelToken] = None) -> Tuple[object, AssessmentReport]:
+                cancel: Optional[CancelToken] = None) -> Tuple[RunResult, AssessmentReport]:
     """Wald protocol: fuse the degraded pair into request.output (MS grid) and score it against the MS.
 
     The window is at most max_size x max_size MS pixels (centred); the PAN window is ratio times larger.

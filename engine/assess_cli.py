@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Tuple
+from typing import TYPE_CHECKING, Any, Tuple
 
 from .assess import DEFAULT_MAX_SIZE, DEFAULT_REDUCED_MAX_SIZE, assess_files, run_reduced, run_with_report
 from .metrics import MetricSettings
@@ -11,6 +11,9 @@ from .metrics.q2n import ROUNDINGS
 from .metrics.report import AssessmentReport, default_json_path
 from .progress import ProgressCallback
 from .request import DEVICES, UPSAMPLERS, PansharpenRequest
+
+if TYPE_CHECKING:
+    from .pipeline import RunResult
 
 
 def add_assess_arguments(p: argparse.ArgumentParser) -> None:
@@ -30,7 +33,7 @@ def _settings(args: argparse.Namespace) -> MetricSettings:
 
 
 def run_assessed(args: argparse.Namespace, request: PansharpenRequest,
-                 progress: ProgressCallback) -> Tuple[Any, AssessmentReport]:
+                 progress: ProgressCallback) -> Tuple[RunResult, AssessmentReport]:
     """`run` with --report and/or --reduced: (RunResult, report); the JSON is written when asked."""
     if args.reduced:
         size = args.assess_max_size or DEFAULT_REDUCED_MAX_SIZE

@@ -32,7 +32,8 @@ INDEX_INFO: Dict[str, IndexInfo] = {i.name: i for i in (
     _i("SCC", "Spatial correlation coefficient", "higher", 1.0, "reduced", "",
        "Sobel gradient magnitudes of all bands, valid interior, border cut 21"),
     _i("PSNR", "Peak signal-to-noise ratio", "higher", float("inf"), "reduced", "dB",
-       "peak 2^bits - 1 when the bit depth is known, else the reference maximum; border cut 21"),
+       "peak 2^bits - 1 (NBITS, else the preset's bit depth if the data fit, else the integer type), "
+       "else the reference maximum; border cut 21"),
     _i("FSDS", "Frequency spectrum distribution similarity", "higher", 200.0, "reduced", "dB",
        "images standardised, rfft2, cumulative spectra of both vertical halves; capped at 200 dB"),
     _i("D_lambda", "Spectral distortion (QNR)", "lower", 0.0, "full", "",

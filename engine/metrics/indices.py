@@ -15,7 +15,7 @@ from .reference import border_cut, ergas, fsds, psnr, sam, scc
 @dataclass(frozen=True)
 class MetricSettings:
     """Toolbox settings. block: Q/Q2n block side; cut: reduced-resolution border cut (toolbox dim_cut);
-    rounding: "none" (float values) or "matlab" (reduced-resolution Q2n inputs cast like uint16);
+    rounding: "none" (float values) or "matlab" (inputs of every Q2n, also in D_lambda_K, cast like uint16);
     upsampler: MS to PAN grid for the full-resolution indices."""
 
     block: int = 32
@@ -55,4 +55,4 @@ def full_resolution_indices(fused: torch.Tensor, pan: torch.Tensor, ms: torch.Te
                          f"do not fit ratio {ratio}")
     ms_up = upsample(ms, ratio, settings.upsampler)
     return all_full_resolution(fused, pan, ms_up, pan_lowpass(pan, ratio, settings.upsampler), ratio, gains,
-                               settings.block)
+                               settings.block, settings.rounding)

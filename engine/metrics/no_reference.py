@@ -20,7 +20,7 @@ import torch
 from ..physics.mtf import mtf_lowpass
 from ..physics.resample import bicubic_downsample, upsample
 from .blocks import block_moments, crop_to_blocks
-from .q2n import q2n_blocks
+from .q2n import q2n, q2n_blocks
 from .uqi import cross_q, pairs_q
 
 
@@ -68,10 +68,14 @@ def _khan(mean: torch.Tensor, cov: torch.Tensor, ref: torch.Tensor, test: torch.
 
 
 def d_lambda_k(fused: torch.Tensor, ms_up: torch.Tensor, ratio: int, gains: Sequence[float],
-               block: int = 32) -> torch.Tensor:
-    """Khan's spectral distortion 1 - Q2n(ms_up, MTF(fused)) on float values; lower is better, 0 ideal."""
+               block: int = 32, rounding: str = "none") -> torch.Tensor:
+    """Khan's spectral distortion 1 - Q2n(ms_up, MTF(fused)); lower is better, 0 ideal.
+
+    rounding="matlab" casts both Q2n inputs like the toolbox's uint16 (see q2n.py); default: floats."""
     c = fused.shape[1]
     filtered = mtf_lowpass(fused, gains, ratio)
+    if rounding != "none":
+        return 1 - q2n(crop_to_blocks(ms_up, block), crop_to_blocks(filtered, block), block, rounding)
     mean, cov = block_moments([crop_to_blocks(ms_up, block), crop_to_blocks(filtered, block)], block)
     return _khan(mean, cov, torch.arange(c, device=fused.device), torch.arange(c, 2 * c, device=fused.device),
                  block)
@@ -79,11 +83,14 @@ def d_lambda_k(fused: torch.Tensor, ms_up: torch.Tensor, ratio: int, gains: Sequ
 
 def all_full_resolution(fused: torch.Tensor, pan: torch.Tensor, ms_up: torch.Tensor,
                         pan_low: torch.Tensor, ratio: int, gains: Sequence[float],
-                        block: int = 32) -> Dict[str, torch.Tensor]:
-    """D_lambda, D_s, QNR, D_lambda_K, HQNR from the block moments of [F, P] and [M, P_low, MTF(F)]."""
+                        block: int = 32, rounding: str = "none") -> Dict[str, torch.Tensor]:
+    """D_lambda, D_s, QNR, D_lambda_K, HQNR from the block moments of [F, P] and [M, P_low, MTF(F)].
+
+    rounding applies to the Q2n of D_lambda_K only (the toolbox casts there, not in D_lambda or D_s)."""
     c = fused.shape[1]
     high_mean, high_cov = block_moments([crop_to_blocks(t, block) for t in (fused, pan)], block)
-    low_images = (ms_up, pan_low, mtf_lowpass(fused, gains, ratio))
+    filtered = mtf_lowpass(fused, gains, ratio)
+    low_images = (ms_up, pan_low, filtered)
     low_mean, low_cov = block_moments([crop_to_blocks(t, block) for t in low_images], block)
     bands, pan_band = slice(0, c), slice(c, c + 1)
     qf = pairs_q(high_mean[..., bands], high_cov[..., bands, bands])
@@ -91,9 +98,11 @@ def all_full_resolution(fused: torch.Tensor, pan: torch.Tensor, ms_up: torch.Ten
     spectral = _pair_distortion(qf, qm)
     high = cross_q(high_mean, high_cov, bands, pan_band)
     spatial = (high - cross_q(low_mean, low_cov, bands, pan_band)).abs().mean(dim=1)
-    dev = fused.device
-    khan = _khan(low_mean, low_cov, torch.arange(c, device=dev), torch.arange(c + 1, 2 * c + 1, device=dev),
-                 block)
+    if rounding == "none":
+        ms_bands = torch.arange(c, device=fused.device)
+        khan = _khan(low_mean, low_cov, ms_bands, ms_bands + c + 1, block)
+    else:
+        khan = 1 - q2n(crop_to_blocks(ms_up, block), crop_to_blocks(filtered, block), block, rounding)
     return {"D_lambda": spectral, "D_s": spatial, "QNR": qnr(spectral, spatial),
             "D_lambda_K": khan, "HQNR": qnr(khan, spatial)}
 

@@ -60,14 +60,19 @@ def product_table(n: int) -> np.ndarray:
     return table
 
 
+def matlab_uint16(x: torch.Tensor) -> torch.Tensor:
+    """Values as MATLAB's uint16() leaves them: rounded half away from zero, saturated to [0, 65535]."""
+    return torch.clamp(torch.floor(x + 0.5), 0, 65535)
+
+
 def _prepare(reference: torch.Tensor, test: torch.Tensor, block: int, rounding: str) -> tuple:
     """Round as asked and pad to whole blocks (symmetric, like the toolbox)."""
     if reference.shape != test.shape:
         raise ValueError(f"Q2n needs equal shapes, got {tuple(reference.shape)} and {tuple(test.shape)}")
     if rounding not in ROUNDINGS:
         raise ValueError(f"rounding must be one of {ROUNDINGS}, got '{rounding}'")
-    if rounding == "matlab":  # uint16(): round half away from zero, saturate
-        reference, test = (torch.clamp(torch.floor(t + 0.5), 0, 65535) for t in (reference, test))
+    if rounding == "matlab":
+        reference, test = matlab_uint16(reference), matlab_uint16(test)
     h, w = reference.shape[-2:]
     ph, pw = -h % block, -w % block
     if ph or pw:
