@@ -29,6 +29,9 @@ class Brovey(Method):
     needs_stats = False
     block_parallel = True
 
+    def halo(self, ratio: int) -> int:
+        return 2 * ratio  # pixel-wise in the PAN: only the upsampling's 2 MS pixels of context
+
     def fuse(self, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
         up = self.upsampled(ms, ctx)
         pseudo = weighted_sum(up, parse_weights(ctx.options.get("weights"), ms.shape[1]))

@@ -253,3 +253,29 @@ def test_gdal_cache_and_torch_threads_are_restored(tmp_path) -> None:
         assert torch.get_num_threads() == before_threads
     finally:
         gdal.SetCacheMax(before_cache)
+
+
+def test_reads_stay_bounded_by_the_block_and_strip_sizes(tmp_path, monkeypatch) -> None:
+    """Memory is bounded whatever the raster size: no read covers more than one block with its halo
+    (fusion) or one strip of STRIP_PIXELS (statistics), here on a 1024 x 1024 PAN with 128-pixel blocks."""
+    import engine.fusion
+    import engine.stats
+
+    pan, ms = pair_paths("quickbird")
+    big_pan = variant(pan, str(tmp_path / "pan.tif"), np.tile(read(pan), (1, 4, 4)))
+    big_ms = variant(ms, str(tmp_path / "ms.tif"), np.tile(read(ms), (1, 4, 4)))
+    areas: dict = {"fusion": [], "stats": []}
+    for module, key in ((engine.fusion, "fusion"), (engine.stats, "stats")):
+        original = module.read_block
+
+        def spy(pair, block, *args, _original=original, _key=key, **kwargs):  # type: ignore[no-untyped-def]
+            areas[_key].append(block.ext_w * block.ext_h)
+            return _original(pair, block, *args, **kwargs)
+
+        monkeypatch.setattr(module, "read_block", spy)
+    monkeypatch.setattr(engine.stats, "STRIP_PIXELS", 200_000)
+    result = fuse(big_pan, big_ms, str(tmp_path / "out.tif"), method="mtf_glp", block_size=128)
+    assert (result.width, result.height) == (1024, 1024)
+    halo = 20 + 6 * 4  # MTF-GLP: filter radius + 6 MS pixels
+    assert len(areas["fusion"]) == 64 and max(areas["fusion"]) == (128 + 2 * halo) ** 2
+    assert len(areas["stats"]) > 1 and max(areas["stats"]) <= 200_000 + 1024 * 4
