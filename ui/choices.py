@@ -10,10 +10,15 @@ from typing import Dict, List, Tuple
 
 from ..engine.errors import EngineError
 from ..engine.physics.sensors import PRESETS
-from ..engine.request import DEFAULT_METHOD, DEVICES, OUTPUT_DTYPES
+from ..engine.request import DEFAULT_METHOD, DEVICES, OUTPUT_DTYPES, UPSAMPLERS
 from .runtime import torch_problem
 
 DEFAULT_BLOCK_SIZE = 1024
+# Copies of engine.assess.DEFAULT_MAX_SIZE and engine.metrics.q2n.ROUNDINGS (a test keeps them equal):
+# those modules import torch, and the front ends must load without it to say what is missing.
+DEFAULT_ASSESS_MAX_SIZE = 2048
+ROUNDINGS = ("none", "matlab")
+DEFAULT_METRICS_UPSAMPLER = "interp23tap"
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,11 @@ def devices() -> List[str]:
 def output_dtypes() -> List[str]:
     """Output data type choices: auto (MS type), float32."""
     return list(OUTPUT_DTYPES)
+
+
+def metrics_upsamplers() -> List[str]:
+    """MS-to-PAN upsamplers for the full-resolution indices, the engine's default first."""
+    return [DEFAULT_METRICS_UPSAMPLER] + [u for u in UPSAMPLERS if u != DEFAULT_METRICS_UPSAMPLER]
 
 
 def parse_options(text: str) -> Dict[str, str]:

@@ -9,8 +9,6 @@ from qgis.core import (
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
-    QgsProcessingParameterDefinition,
-    QgsProcessingParameterEnum,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
@@ -23,18 +21,9 @@ from ..engine.request import DEFAULT_METHOD, PansharpenRequest
 from . import choices
 from .feedback import FeedbackProgress
 from .layers import raster_path
+from .processing_params import advanced, enum_param
 from .result_styling import attach_rendering
 from .runtime import torch_problem
-
-
-def _enum(name: str, label: str, options: list, default: str) -> QgsProcessingParameterEnum:
-    # Static strings: models and scripts store 'gsa', not an index that shifts when methods are added.
-    return QgsProcessingParameterEnum(name, label, options, False, default, False, True)
-
-
-def _advanced(param: QgsProcessingParameterDefinition) -> QgsProcessingParameterDefinition:
-    param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-    return param
 
 
 class PansharpenAlgorithm(QgsProcessingAlgorithm):
@@ -71,16 +60,16 @@ class PansharpenAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(QgsProcessingParameterRasterLayer(self.PAN, "Panchromatic (PAN) raster"))
         self.addParameter(QgsProcessingParameterRasterLayer(self.MS, "Multispectral (MS) raster"))
         methods = choices.method_names()
-        self.addParameter(_enum(self.METHOD, "Method", methods,
+        self.addParameter(enum_param(self.METHOD, "Method", methods,
                                 DEFAULT_METHOD if DEFAULT_METHOD in methods else methods[0]))
-        self.addParameter(_enum(self.SENSOR, "Sensor preset", choices.sensor_names(), "auto"))
-        self.addParameter(_enum(self.OUTPUT_DTYPE, "Output data type (auto = MS type)",
+        self.addParameter(enum_param(self.SENSOR, "Sensor preset", choices.sensor_names(), "auto"))
+        self.addParameter(enum_param(self.OUTPUT_DTYPE, "Output data type (auto = MS type)",
                                 choices.output_dtypes(), "auto"))
-        self.addParameter(_advanced(_enum(self.DEVICE, "Device", choices.devices(), "auto")))
-        self.addParameter(_advanced(QgsProcessingParameterNumber(
+        self.addParameter(advanced(enum_param(self.DEVICE, "Device", choices.devices(), "auto")))
+        self.addParameter(advanced(QgsProcessingParameterNumber(
             self.BLOCK_SIZE, "Block size (PAN pixels)", QgsProcessingParameterNumber.Integer,
             choices.DEFAULT_BLOCK_SIZE, False, 64, 8192)))
-        self.addParameter(_advanced(QgsProcessingParameterString(
+        self.addParameter(advanced(QgsProcessingParameterString(
             self.OPTIONS, "Method options (key=value;key=value)", "", False, True)))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, "Pansharpened"))
 

@@ -7,6 +7,7 @@ from typing import List
 from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
+from .assess_algorithm import AssessAlgorithm
 from .processing_algorithm import PansharpenAlgorithm
 from .runtime import PLUGIN_DIR
 
@@ -29,6 +30,7 @@ class PansharpenProvider(QgsProcessingProvider):
         # The algorithms read the engine registry when created, so methods registered later
         # (deep backbones, adaptation) show up without changes here.
         self.addAlgorithm(PansharpenAlgorithm())
+        self.addAlgorithm(AssessAlgorithm())
 
     def supportedOutputRasterLayerExtensions(self) -> List[str]:  # noqa: N802 - QGIS API
         return ["tif"]

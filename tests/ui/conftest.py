@@ -6,8 +6,10 @@ gives the tests the same package layout (and relative imports) as an installed p
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 
@@ -128,3 +130,33 @@ def pair_layers(qgis_new_project: object):
 def data_paths():
     """Factory: data_paths('quickbird') -> (pan path, ms path)."""
     return data_pair
+
+
+QGIS_PROCESS = os.path.join(REPO, "scripts", "qgis_process.sh")
+
+
+def run_qgis_process(algorithm: str, params: dict, profile: str) -> dict:
+    """`qgis_process --json run ALGORITHM -- K=V ...` through scripts/qgis_process.sh; the parsed JSON.
+
+    profile: a fresh QGIS profile folder (the script enables the plugin there). Each call costs ~8 s.
+    """
+    env = dict(os.environ, QGIS_CUSTOM_CONFIG_PATH=profile, QT_QPA_PLATFORM="offscreen")
+    args = [f"{key}={value}" for key, value in params.items()]
+    proc = subprocess.run(["bash", QGIS_PROCESS, "--json", "run", algorithm, "--", *args],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout)
+
+
+@pytest.fixture(scope="session")
+def qgis_process(tmp_path_factory):
+    """Factory: qgis_process(algorithm, params) -> parsed JSON of a qgis_process run.
+
+    One fresh profile for the session, so the plugin is enabled there (one more start-up) only once.
+    """
+    profile = str(tmp_path_factory.mktemp("qgis-profile"))
+
+    def run(algorithm: str, params: dict) -> dict:
+        return run_qgis_process(algorithm, params, profile)
+
+    return run

@@ -1,7 +1,6 @@
 """The dock, the Processing algorithm, qgis_process and the CLI write the same georeferenced raster."""
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -12,7 +11,6 @@ from osgeo import gdal, osr
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ALGORITHM = "pansharpen_adapt:pansharpen"
 METHOD = "gsa"  # not the default, so each front end must pass the choice through
-SCRIPT = os.path.join(REPO, "scripts", "qgis_process.sh")
 
 
 def _read(path: str) -> tuple:
@@ -37,16 +35,8 @@ def _dock(plugin, qb_layers, qtbot, out: str) -> None:
     assert blocker.args == ["succeeded"]
 
 
-def _qgis_process(pan: str, ms: str, out: str, profile: str) -> dict:
-    env = dict(os.environ, QGIS_CUSTOM_CONFIG_PATH=profile, QT_QPA_PLATFORM="offscreen")
-    proc = subprocess.run(["bash", SCRIPT, "--json", "run", ALGORITHM, "--", f"PAN={pan}", f"MS={ms}",
-                           f"METHOD={METHOD}", f"OUTPUT={out}"],
-                          capture_output=True, text=True, env=env, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return json.loads(proc.stdout)
-
-
-def test_all_front_ends_write_the_same_raster(plugin, qb_layers, qtbot, data_paths, tmp_path) -> None:
+def test_all_front_ends_write_the_same_raster(plugin, qb_layers, qtbot, data_paths, qgis_process,
+                                             tmp_path) -> None:
     import processing
 
     pan, ms = data_paths("quickbird")
@@ -54,7 +44,8 @@ def test_all_front_ends_write_the_same_raster(plugin, qb_layers, qtbot, data_pat
     _cli(pan, ms, outs["cli"])
     _dock(plugin, qb_layers, qtbot, outs["dock"])
     processing.run(ALGORITHM, {"PAN": pan, "MS": ms, "METHOD": METHOD, "OUTPUT": outs["processing"]})
-    report = _qgis_process(pan, ms, outs["qgis_process"], str(tmp_path / "profile"))
+    params = {"PAN": pan, "MS": ms, "METHOD": METHOD, "OUTPUT": outs["qgis_process"]}
+    report = qgis_process(ALGORITHM, params)
     assert report["results"]["OUTPUT"] == outs["qgis_process"]
     assert any("device: cpu" in line for line in report["log"]["info"])
 

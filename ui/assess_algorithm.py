@@ -1,0 +1,142 @@
+"""Processing algorithm pansharpen_adapt:assess: quality indices of a fused raster, as
+`python -m engine metrics` computes them, written as an HTML table (and JSON) with number outputs."""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Tuple
+
+from qgis.core import (
+    QgsProcessingAlgorithm,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+)
+
+from ..engine.errors import Cancelled, EngineError
+from ..engine.progress import CancelToken
+from . import choices
+from .feedback import FeedbackProgress
+from .layers import raster_path
+from .processing_params import advanced, enum_param
+from .runtime import torch_problem
+
+# Engine index names; each is also a number output named in upper case (Q2n -> Q2N). Fixed here, not read
+# from the engine, because models refer to outputs by name (a test keeps the list equal to the engine's).
+INDEX_NAMES = ("HQNR", "D_lambda_K", "D_s", "QNR", "D_lambda", "Q2n", "SAM", "ERGAS", "SCC", "PSNR", "FSDS")
+REFERENCE_ONLY = ("Q2n", "SAM", "ERGAS", "SCC", "PSNR", "FSDS")
+
+
+def output_name(index: str) -> str:
+    """Processing output name of an engine index name: 'D_lambda_K' -> 'D_LAMBDA_K'."""
+    return index.upper()
+
+
+class AssessAlgorithm(QgsProcessingAlgorithm):
+    """Full-resolution indices of a fused raster (and reference indices when a reference is given)."""
+
+    PAN, MS, FUSED, REFERENCE, SENSOR = "PAN", "MS", "FUSED", "REFERENCE", "SENSOR"
+    MAX_SIZE, ROUNDING, METRICS_UPSAMPLER, DEVICE = "MAX_SIZE", "ROUNDING", "METRICS_UPSAMPLER", "DEVICE"
+    OUTPUT_HTML, OUTPUT_JSON = "OUTPUT_HTML", "OUTPUT_JSON"
+
+    def name(self) -> str:
+        return "assess"
+
+    def displayName(self) -> str:  # noqa: N802 - QGIS API
+        return "Assess pansharpening quality"
+
+    def shortHelpString(self) -> str:  # noqa: N802 - QGIS API
+        return (
+            "Quality indices of a fused (pansharpened) raster on the PAN grid, as "
+            "<code>python -m engine metrics</code> computes them.<br>"
+            "Without a reference: D_lambda, D_s, QNR, D_lambda_K and HQNR (full resolution, no reference "
+            "needed). With a REFERENCE raster on the fused grid also Q2n, SAM, ERGAS, SCC, PSNR and FSDS.<br>"
+            "The indices are computed on a centred window of at most MAX_SIZE x MAX_SIZE fused pixels "
+            "(the whole image when smaller); the HTML output says which. SENSOR auto guesses the preset "
+            "(MTF gains) from the metadata and reports why.<br>"
+            "Every index is also a number output (HQNR, D_LAMBDA_K, D_S, QNR, D_LAMBDA; with a reference "
+            "Q2N, SAM, ERGAS, SCC, PSNR, FSDS) for use in models.")
+
+    def createInstance(self) -> AssessAlgorithm:  # noqa: N802 - QGIS API
+        return AssessAlgorithm()
+
+    def canExecute(self) -> Tuple[bool, str]:  # noqa: N802 - QGIS API
+        problem = torch_problem()
+        return (problem is None, problem or "")
+
+    def initAlgorithm(self, config: Optional[Dict[str, Any]] = None) -> None:  # noqa: N802 - QGIS API
+        raster = QgsProcessingParameterRasterLayer
+        self.addParameter(raster(self.PAN, "Panchromatic (PAN) raster the fused image was made from"))
+        self.addParameter(raster(self.MS, "Multispectral (MS) raster the fused image was made from"))
+        self.addParameter(raster(self.FUSED, "Fused (pansharpened) raster, on the PAN grid"))
+        self.addParameter(raster(self.REFERENCE, "Reference raster on the fused grid (optional)",
+                                 None, True))
+        self.addParameter(enum_param(self.SENSOR, "Sensor preset", choices.sensor_names(), "auto"))
+        self.addParameter(advanced(QgsProcessingParameterNumber(
+            self.MAX_SIZE, "Side of the assessed centred window (fused pixels)",
+            QgsProcessingParameterNumber.Integer, choices.DEFAULT_ASSESS_MAX_SIZE, False, 32, 1 << 16)))
+        self.addParameter(advanced(enum_param(
+            self.ROUNDING, "Q2n inputs: float values (none) or cast like the MATLAB toolbox (matlab)",
+            choices.ROUNDINGS, choices.ROUNDINGS[0])))
+        upsamplers = choices.metrics_upsamplers()
+        self.addParameter(advanced(enum_param(
+            self.METRICS_UPSAMPLER, "MS to PAN grid for D_lambda, D_s and D_lambda_K", upsamplers,
+            upsamplers[0])))
+        self.addParameter(advanced(enum_param(self.DEVICE, "Device", choices.devices(), "auto")))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.OUTPUT_HTML, "Quality report (HTML)", "HTML files (*.html)"))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.OUTPUT_JSON, "Quality report (JSON)", "JSON files (*.json)", None, True, False))
+        for index in INDEX_NAMES:
+            self.addOutput(QgsProcessingOutputNumber(output_name(index), index))
+
+    def _inputs(self, parameters: Dict[str, Any], context: QgsProcessingContext) -> Dict[str, Any]:
+        """assess_files keyword arguments from the parameters (file paths and plain values)."""
+        from ..engine.metrics import MetricSettings
+
+        layer = self.parameterAsRasterLayer
+        reference = layer(parameters, self.REFERENCE, context)
+        return {
+            "pan": raster_path(layer(parameters, self.PAN, context), "PAN"),
+            "ms": raster_path(layer(parameters, self.MS, context), "MS"),
+            "fused": raster_path(layer(parameters, self.FUSED, context), "fused"),
+            "reference": raster_path(reference, "reference") if reference is not None else None,
+            "sensor": self.parameterAsEnumString(parameters, self.SENSOR, context),
+            "max_size": self.parameterAsInt(parameters, self.MAX_SIZE, context),
+            "settings": MetricSettings(
+                rounding=self.parameterAsEnumString(parameters, self.ROUNDING, context),
+                upsampler=self.parameterAsEnumString(parameters, self.METRICS_UPSAMPLER, context)),
+            "device": self.parameterAsEnumString(parameters, self.DEVICE, context),
+        }
+
+    def processAlgorithm(self, parameters: Dict[str, Any], context: QgsProcessingContext,  # noqa: N802
+                         feedback: QgsProcessingFeedback) -> Dict[str, Any]:
+        problem = torch_problem()
+        if problem:
+            raise QgsProcessingException(problem)
+        from ..engine.assess import assess_files
+        from .assess_html import write_report_html
+
+        html_path = self.parameterAsFileOutput(parameters, self.OUTPUT_HTML, context)
+        json_path = self.parameterAsFileOutput(parameters, self.OUTPUT_JSON, context)
+        try:
+            report = assess_files(**self._inputs(parameters, context), progress=FeedbackProgress(feedback),
+                                  cancel=CancelToken(is_cancelled=feedback.isCanceled))
+            if json_path:
+                report.write_json(json_path)
+        except Cancelled as exc:
+            raise QgsProcessingException(f"{exc}; nothing was written") from None
+        except EngineError as exc:
+            raise QgsProcessingException(str(exc)) from None
+        try:
+            write_report_html(report, html_path)
+        except OSError as exc:
+            message = f"cannot write the report {html_path}: {exc.strerror or exc}"
+            raise QgsProcessingException(message) from None
+        for line in report.table().splitlines():
+            feedback.pushInfo(line)
+        results: Dict[str, Any] = {self.OUTPUT_HTML: html_path, self.OUTPUT_JSON: json_path or None}
+        results.update({output_name(k): v for k, v in report.indices.items() if k in INDEX_NAMES})
+        return results

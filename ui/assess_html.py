@@ -1,0 +1,67 @@
+"""HTML page of an assessment report for the Processing results viewer (a plain table, no scripts)."""
+from __future__ import annotations
+
+import html
+import json
+from typing import TYPE_CHECKING, Iterable, List, Tuple
+
+from .quality import direction, index_rows, timings_text
+
+if TYPE_CHECKING:
+    from ..engine.metrics.report import AssessmentReport
+
+KIND_TITLES = {
+    "full": "full resolution, no reference",
+    "reference": "fused vs reference, plus the full-resolution set",
+    "reduced": "reduced resolution (Wald protocol)",
+}
+STYLE = ("body{font-family:sans-serif;font-size:10pt} table{border-collapse:collapse} "
+         "th,td{border:1px solid #bbb;padding:3px 8px} th{background:#eee;text-align:left} "
+         "td.num{text-align:right;font-family:monospace}")
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value))
+
+
+def _table(header: Tuple[str, ...], rows: Iterable[Tuple[str, ...]], numeric: Tuple[int, ...] = ()) -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f'<td class="num">{_e(c)}</td>' if i in numeric else f"<td>{_e(c)}</td>"
+                                    for i, c in enumerate(row)) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _details(report: AssessmentReport) -> List[Tuple[str, str]]:
+    gains = ", ".join(f"{g:g}" for g in report.ms_gains)
+    items = [("Sensor", f"{report.sensor}: {report.sensor_reason}"),
+             ("Ratio", str(report.ratio)),
+             ("MTF gains at Nyquist", f"MS {gains}; PAN {report.pan_gain:g}"),
+             ("Region assessed", report.region.describe())]
+    items += [(f"Input: {role}", path) for role, path in report.inputs.items()]
+    if report.timings:
+        items.append(("Timings", timings_text(report)))
+    return items
+
+
+def report_html(report: AssessmentReport) -> str:
+    """A whole HTML document: index table (value, direction, ideal), sensor, region, notes, settings."""
+    rows = [(r.name, r.text, direction(r.better), r.ideal, r.title) for r in index_rows(report)]
+    parts = [f"<html><head><meta charset=\"utf-8\"><title>Pansharpening quality</title>"
+             f"<style>{STYLE}</style></head><body>",
+             f"<h2>Pansharpening quality</h2><p>{_e(KIND_TITLES.get(report.kind, report.kind))}</p>",
+             _table(("Index", "Value", "Direction", "Ideal", "Meaning"), rows, numeric=(1, 3)),
+             "<h3>Where and how</h3>", _table(("Property", "Value"), _details(report))]
+    if report.notes:
+        parts.append("<h3>Notes</h3><ul>" + "".join(f"<li>{_e(n)}</li>" for n in report.notes) + "</ul>")
+    settings = [(k, json.dumps(v) if not isinstance(v, str) else v) for k, v in report.settings.items()]
+    parts += ["<h3>Settings</h3>", _table(("Setting", "Value"), settings),
+              "<h3>How each index is computed</h3>",
+              _table(("Index", "Computation"), [(r.name, r.settings) for r in index_rows(report)]),
+              "</body></html>"]
+    return "\n".join(parts)
+
+
+def write_report_html(report: AssessmentReport, path: str) -> None:
+    """Write report_html(report) to path (UTF-8); OSError propagates."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(report_html(report))
