@@ -20,9 +20,11 @@ from qgis.PyQt.QtWidgets import (
 from ..engine.errors import EngineError
 from ..engine.request import PansharpenRequest
 from .dock_form import FusionForm, request_from_form
+from .indices_view import IndicesView
 from .layers import add_result_layer
+from .quality import log_lines
 from .runtime import torch_problem, torch_summary
-from .worker import FusionWorker
+from .worker import FusionOutcome, FusionWorker
 
 TITLE = "Pansharpen & Adapt"
 
@@ -41,6 +43,7 @@ class PansharpenDock(QgsDockWidget):
         self.iface = iface
         self.worker: Optional[FusionWorker] = None  # kept so the running QThread is never collected
         self.result_layer = None
+        self.report: Optional[Any] = None  # engine AssessmentReport of the last run, when assessed
         self._status = ""
         self._started = 0.0
         self.form = FusionForm()
@@ -48,6 +51,7 @@ class PansharpenDock(QgsDockWidget):
         self.cancel_button = QPushButton("Cancel")
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
+        self.indices = IndicesView()
         self.log_view = QPlainTextEdit()
         self.log_view.setReadOnly(True)
         self.log_view.setMaximumBlockCount(500)
@@ -68,6 +72,7 @@ class PansharpenDock(QgsDockWidget):
         buttons.addWidget(self.cancel_button)
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
+        layout.addWidget(self.indices)
         layout.addWidget(self.log_view, 1)
         self.setWidget(body)
 
@@ -107,17 +112,19 @@ class PansharpenDock(QgsDockWidget):
             self._error(str(exc))
             return
         self.form.save()
-        self.start(request)
+        self.start(request, self.form.assess.isChecked())
 
-    def start(self, request: PansharpenRequest) -> None:
-        """Run a ready request on a new FusionWorker (plain values only cross the thread)."""
-        worker = FusionWorker(request, self)
+    def start(self, request: PansharpenRequest, assess: bool = False) -> None:
+        """Run a ready request on a new FusionWorker (plain values only cross the thread); with assess,
+        the worker then computes the full-resolution indices of the output."""
+        worker = FusionWorker(request, assess, parent=self)
         worker.progressed.connect(self._on_progress)
         worker.succeeded.connect(self._on_succeeded)
         worker.failed.connect(self._on_failed)
         worker.cancelled.connect(self._on_cancelled)
         worker.finished.connect(self._on_thread_finished)
-        self.worker, self._status, self.result_layer = worker, "", None
+        self.worker, self._status, self.result_layer, self.report = worker, "", None, None
+        self.indices.clear()
         self._set_running(True)
         self._started = time.perf_counter()
         self.log(f"running {request.method}: {os.path.basename(request.pan)} + "
@@ -135,7 +142,8 @@ class PansharpenDock(QgsDockWidget):
         self.progress.setValue(int(round(100 * fraction)))
         self.progress.setFormat(f"%p%  {message}")
 
-    def _on_succeeded(self, result: Any) -> None:
+    def _on_succeeded(self, outcome: FusionOutcome) -> None:
+        result = outcome.result
         self._status = "succeeded"
         self.progress.setValue(100)
         self.progress.setFormat("%p%  done")
@@ -151,8 +159,17 @@ class PansharpenDock(QgsDockWidget):
             self._status = "failed"
             self._error(str(exc))
             return
-        self.iface.messageBar().pushMessage(
-            TITLE, f"{result.method} done in {result.seconds:.1f} s ({result.device})", Qgis.Success, 5)
+        message = f"{result.method} done in {result.seconds:.1f} s ({result.device})"
+        if outcome.report is not None:
+            self.report = outcome.report
+            self.indices.show_report(outcome.report)
+            for line in log_lines(outcome.report):
+                self.log(line)
+            hqnr = outcome.report.indices.get("HQNR")
+            message += f", HQNR {hqnr:.3f}" if hqnr is not None else ""
+        elif outcome.assessment_problem:
+            self.log(outcome.assessment_problem)
+        self.iface.messageBar().pushMessage(TITLE, message, Qgis.Success, 5)
 
     def _on_failed(self, message: str) -> None:
         self._status = "failed"

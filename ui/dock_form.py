@@ -10,7 +10,7 @@ from typing import Optional
 from qgis.core import QgsMapLayerProxyModel, QgsProcessingUtils, QgsRasterLayer, QgsSettings
 from qgis.gui import QgsCollapsibleGroupBox, QgsFileWidget, QgsMapLayerComboBox
 from qgis.PyQt.QtCore import Qt
-from qgis.PyQt.QtWidgets import QComboBox, QFormLayout, QLineEdit, QSpinBox, QVBoxLayout, QWidget
+from qgis.PyQt.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLineEdit, QSpinBox, QVBoxLayout, QWidget
 
 from ..engine.request import DEFAULT_METHOD, PansharpenRequest
 from . import choices
@@ -52,6 +52,11 @@ class FusionForm(QWidget):
         self.output.setStorageMode(QgsFileWidget.SaveFile)
         self.output.setFilter("GeoTIFF (*.tif *.tiff)")
         self.output.lineEdit().setPlaceholderText("[Save to temporary file]")
+        self.assess = QCheckBox("Assess quality after the run")
+        self.assess.setToolTip(
+            "Compute the no-reference quality indices (D_lambda, D_s, QNR, D_lambda_K, HQNR) of the result "
+            f"on a centred window of at most {choices.DEFAULT_ASSESS_MAX_SIZE} x "
+            f"{choices.DEFAULT_ASSESS_MAX_SIZE} px; untick to skip it on huge rasters")
         self.dtype = _combo([("auto", "Same as MS"), ("float32", "Float32")])
         self.device = _combo([(d, d.upper() if d != "auto" else "Auto (GPU when present)")
                               for d in choices.devices()])
@@ -71,6 +76,7 @@ class FusionForm(QWidget):
         form.addRow("Method", self.method)
         form.addRow("Sensor", self.sensor)
         form.addRow("Output", self.output)
+        form.addRow(self.assess)
         self.advanced = QgsCollapsibleGroupBox("Advanced")
         self.advanced.setCollapsed(True)
         adv = QFormLayout(self.advanced)
@@ -106,6 +112,7 @@ class FusionForm(QWidget):
         _select(self.device, str(s.value(SETTINGS_PREFIX + "device", "auto")))
         self.block_size.setValue(int(s.value(SETTINGS_PREFIX + "block_size", choices.DEFAULT_BLOCK_SIZE)))
         self.options.setText(str(s.value(SETTINGS_PREFIX + "options", "")))
+        self.assess.setChecked(bool(s.value(SETTINGS_PREFIX + "assess", True, type=bool)))
         self.output.setDefaultRoot(str(s.value(SETTINGS_PREFIX + "output_folder", "")))
 
     def save(self) -> None:
@@ -116,6 +123,7 @@ class FusionForm(QWidget):
             s.setValue(SETTINGS_PREFIX + key, box.currentData())
         s.setValue(SETTINGS_PREFIX + "block_size", self.block_size.value())
         s.setValue(SETTINGS_PREFIX + "options", self.options.text())
+        s.setValue(SETTINGS_PREFIX + "assess", self.assess.isChecked())
         if self.output.filePath():
             s.setValue(SETTINGS_PREFIX + "output_folder", os.path.dirname(self.output.filePath()))
 

@@ -1,52 +1,107 @@
 """Runs one engine job on a background QThread; talks to the main thread through signals only.
 
-The worker holds plain values (a PansharpenRequest of file paths and strings), never QGIS layers,
-so nothing it touches belongs to the main thread.
+The worker holds plain values (a PansharpenRequest of file paths and strings, a flag and a window
+size), never QGIS layers, so nothing it touches belongs to the main thread.
 """
 from __future__ import annotations
 
 import traceback
-from typing import Optional
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Optional
 
 from qgis.core import Qgis, QgsMessageLog
 from qgis.PyQt.QtCore import QObject, QThread, pyqtSignal
 
 from ..engine.errors import Cancelled, EngineError
-from ..engine.progress import CancelToken
+from ..engine.progress import CancelToken, StageProgress
 from ..engine.request import PansharpenRequest
+from .choices import DEFAULT_ASSESS_MAX_SIZE
+
+if TYPE_CHECKING:
+    from ..engine.metrics.report import AssessmentReport
+    from ..engine.pipeline import RunResult
 
 LOG_TAG = "Pansharpen & Adapt"
+FUSION_SHARE = 0.85  # of the progress bar when an assessment follows (as engine.assess.run_with_report)
+
+
+@dataclass
+class FusionOutcome:
+    """A finished run: the engine's RunResult, and its assessment when one was asked for and finished.
+
+    assessment_problem says in one line why an asked-for assessment is missing (failed or cancelled);
+    the fused raster is valid either way.
+    """
+
+    result: RunResult
+    report: Optional[AssessmentReport] = None
+    assessment_problem: str = ""
 
 
 class FusionWorker(QThread):
-    """One fusion run. Connect the signals, call start(), keep a reference until a final signal.
+    """One fusion run, optionally followed by the full-resolution assessment of its output.
 
-    Exactly one of succeeded(RunResult), failed(message), cancelled(message) is emitted per run.
+    Connect the signals, call start(), keep a reference until a final signal. Exactly one of
+    succeeded(FusionOutcome), failed(message), cancelled(message) is emitted per run. A cancel or an
+    engine error during the assessment still ends in succeeded (the output is written and kept), with
+    outcome.assessment_problem saying why there are no indices.
     """
 
     progressed = pyqtSignal(float, str)  # fraction 0..1, stage message
-    succeeded = pyqtSignal(object)  # engine.pipeline.RunResult
+    succeeded = pyqtSignal(object)  # FusionOutcome
     failed = pyqtSignal(str)  # one-line message
     cancelled = pyqtSignal(str)
 
-    def __init__(self, request: PansharpenRequest, parent: Optional[QObject] = None) -> None:
+    def __init__(self, request: PansharpenRequest, assess: bool = False,
+                 assess_max_size: int = DEFAULT_ASSESS_MAX_SIZE, parent: Optional[QObject] = None) -> None:
         super().__init__(parent)
         self.request = request
+        self.assess = assess
+        self.assess_max_size = assess_max_size
         self.token = CancelToken()
 
     def cancel(self) -> None:
-        """Ask the engine to stop at its next check (thread-safe); the partial file is removed."""
+        """Ask the engine to stop at its next check (thread-safe); a partial file is removed."""
         self.token.cancel()
 
     def _progress(self, fraction: float, message: str) -> None:
         self.progressed.emit(float(fraction), message)
 
+    def _assess(self, result: Any) -> FusionOutcome:
+        """Indices of the written output, as engine.assess.run_with_report computes them."""
+        from ..engine.assess import assess_files
+
+        outcome = FusionOutcome(result)
+        try:
+            report = assess_files(self.request.pan, self.request.ms, result.output, None, result.sensor,
+                                  self.assess_max_size, device=self.request.device,
+                                  progress=StageProgress(self._progress, FUSION_SHARE, 1.0, "assessing"),
+                                  cancel=self.token)
+        except Cancelled:
+            outcome.assessment_problem = "quality assessment cancelled; the fused raster is kept"
+        except EngineError as exc:
+            outcome.assessment_problem = f"quality assessment failed: {exc}"
+        except Exception as exc:  # noqa: BLE001 - the run itself succeeded; keep its output
+            QgsMessageLog.logMessage(traceback.format_exc(), LOG_TAG, Qgis.Critical)
+            outcome.assessment_problem = f"quality assessment failed: internal error ({type(exc).__name__})"
+        else:
+            report.timings = {"run": result.seconds, **report.timings}
+            report.sensor_reason = result.sensor_reason
+            outcome.report = report
+        return outcome
+
     def run(self) -> None:  # noqa: D401 - QThread entry point, runs on the worker thread
         """Run the engine; never raises (errors become signals)."""
         from ..engine.pipeline import run
 
+        share = FUSION_SHARE if self.assess else 1.0
+
+        def fusion_progress(fraction: float, message: str) -> None:
+            self._progress(share * fraction, message)
+
         try:
-            result = run(self.request, progress=self._progress, cancel=self.token)
+            result = run(self.request, fusion_progress, self.token)
+            outcome = self._assess(result) if self.assess else FusionOutcome(result)
         except Cancelled as exc:
             self.cancelled.emit(str(exc))
         except EngineError as exc:
@@ -55,4 +110,4 @@ class FusionWorker(QThread):
             QgsMessageLog.logMessage(traceback.format_exc(), LOG_TAG, Qgis.Critical)
             self.failed.emit(f"internal error ({type(exc).__name__}): {exc}")
         else:
-            self.succeeded.emit(result)
+            self.succeeded.emit(outcome)
