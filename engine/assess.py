@@ -150,6 +150,34 @@ def _check_fused(pair: AlignedPair, fused: RasterInfo, role: str) -> None:
         raise EngineError(f"{role} raster has {fused.count} bands but the MS has {len(pair.ms_bands)}")
 
 
+def _read_reference(path: str, pair: AlignedPair, fused: RasterInfo, offset: Tuple[int, int],
+                    window: Tuple[int, int, int, int]) -> Tuple[np.ndarray, np.ndarray]:
+    """Values and validity of the reference raster's window; it must share the fused raster's grid."""
+    info = open_raster(path, "reference")
+    _check_fused(pair, info, "reference")
+    if _grid_offset(pair, info, "reference") != offset or (info.width, info.height) != (fused.width,
+                                                                                        fused.height):
+        raise EngineError("reference and fused rasters must share one grid and size")
+    return _read_window(info, *window)
+
+
+def _index_values(pan_px: np.ndarray, ms_px: np.ndarray, fused_px: np.ndarray, ref_px: Optional[np.ndarray],
+                  ratio: int, guess: SensorGuess, ms_info: RasterInfo, settings: MetricSettings,
+                  device: str) -> Tuple[Dict[str, float], Dict[str, object]]:
+    """Full-resolution indices, plus the reference set when ref_px is given; and extra settings."""
+    dev = resolve_device(device)
+    with torch.no_grad():
+        fused_t = _tensor(fused_px, dev)
+        indices = _indices_to_floats(full_resolution_indices(
+            fused_t, _tensor(pan_px, dev), _tensor(ms_px, dev), ratio, guess.preset.gains_for(ms_px.shape[0]),
+            settings))
+        if ref_px is None:
+            return indices, {}
+        peak, source = _psnr_peak(ms_info, guess, float(ref_px.max()))
+        rr = reduced_resolution_indices(fused_t, _tensor(ref_px, dev), ratio, peak, settings)
+    return {**_indices_to_floats(rr), **indices}, {"psnr_peak": peak, "psnr_peak_source": source}
+
+
 def assess_files(pan: str, ms: str, fused: str, reference: Optional[str] = None, sensor: str = "auto",
                  max_size: int = DEFAULT_MAX_SIZE, settings: MetricSettings = DEFAULT_SETTINGS,
                  device: str = "auto", progress: ProgressCallback = no_progress,
@@ -166,16 +194,12 @@ def assess_files(pan: str, ms: str, fused: str, reference: Optional[str] = None,
     x0, w = _centred(max(0, fx), min(pair.width, fx + fused_info.width), max_size, unit, r, "fused raster")
     y0, h = _centred(max(0, fy), min(pair.height, fy + fused_info.height), max_size, unit, r, "fused raster")
     pan_px, ms_px, valid = _pair_window(pair, x0, y0, w, h)
-    fused_px, fused_valid = _read_window(fused_info, x0 - fx, y0 - fy, w, h)
+    window = (x0 - fx, y0 - fy, w, h)
+    fused_px, fused_valid = _read_window(fused_info, *window)
     valid &= fused_valid
     ref_px = None
     if reference:
-        ref_info = open_raster(reference, "reference")
-        _check_fused(pair, ref_info, "reference")
-        if _grid_offset(pair, ref_info, "reference") != (fx, fy) or \
-                (ref_info.width, ref_info.height) != (fused_info.width, fused_info.height):
-            raise EngineError("reference and fused rasters must share one grid and size")
-        ref_px, ref_valid = _read_window(ref_info, x0 - fx, y0 - fy, w, h)
+        ref_px, ref_valid = _read_reference(reference, pair, fused_info, (fx, fy), window)
         valid &= ref_valid
     notes: List[str] = list(pair.notes)
     _note_invalid(valid, notes)
@@ -185,20 +209,9 @@ def assess_files(pan: str, ms: str, fused: str, reference: Optional[str] = None,
             _fill_invalid(arr, mask)
     cancel.check()
     progress(0.3, "computing indices")
-    dev = resolve_device(device)
-    with torch.no_grad():
-        fused_t = _tensor(fused_px, dev)
-        indices = _indices_to_floats(full_resolution_indices(
-            fused_t, _tensor(pan_px, dev), _tensor(ms_px, dev), r, guess.preset.gains_for(ms_px.shape[0]),
-            settings))
-        extra: Dict[str, object] = {}
-        if ref_px is not None:
-            peak, source = _psnr_peak(pair.ms, guess, float(ref_px.max()))
-            extra = {"psnr_peak": peak, "psnr_peak_source": source}
-            rr = reduced_resolution_indices(fused_t, _tensor(ref_px, dev), r, peak, settings)
-            indices = {**_indices_to_floats(rr), **indices}
+    indices, extra = _index_values(pan_px, ms_px, fused_px, ref_px, r, guess, pair.ms, settings, device)
     progress(1.0, "done")
-    region = Region(x0 - fx, y0 - fy, w, h, (w, h) == (fused_info.width, fused_info.height))
+    region = Region(window[0], window[1], w, h, (w, h) == (fused_info.width, fused_info.height))
     inputs = {"pan": pan, "ms": ms, "fused": fused, **({"reference": reference} if reference else {})}
     return AssessmentReport("reference" if reference else "full", indices, r, guess.preset.name, guess.reason,
                             list(guess.preset.gains_for(ms_px.shape[0])), guess.preset.pan_gain, region,
