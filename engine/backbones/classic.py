@@ -1,8 +1,10 @@
 """PNN, DiCNN, PanNet and FusionNet (PanCollection / DLPan-Toolbox layer conventions).
 
-Deviations from the papers, all so that a net runs at any ratio and tiles exactly:
-'same' padding everywhere (PNN used valid convolutions), and PanNet takes the high-pass of lms instead of
-upsampling the coarse MS high-pass with a ratio-4 transposed convolution.
+Deviations from the papers, so that a net runs at any ratio, tiles exactly and trains in minutes:
+'same' padding everywhere (PNN used valid convolutions); PNN adds lms to its output (residual learning, as
+in the target-adaptive A-PNN) because the absolute-output PNN was far from converged after a CPU budget of
+600 steps (held-out QuickBird SAM 10.0 degrees against 2.0 for MTF-GLP); PanNet takes the high-pass of lms
+instead of upsampling the coarse MS high-pass with a ratio-4 transposed convolution.
 """
 from __future__ import annotations
 
@@ -14,10 +16,10 @@ from .base import Backbone, ResBlock, conv, high_pass
 
 
 class PNN(Backbone):
-    """cat(lms, pan) -> conv9 64 -> conv5 32 | conv5 C; absolute output."""
+    """cat(lms, pan) -> conv9 64 -> conv5 32 | conv5 C; lms + output (residual learning, as in A-PNN)."""
 
     name, title = "pnn", "PNN"
-    receptive_field, feature_channels, residual = 8, 32, False
+    receptive_field, feature_channels = 8, 32
 
     def __init__(self, bands: int) -> None:
         super().__init__(bands)
@@ -27,7 +29,7 @@ class PNN(Backbone):
         return F.relu(self.c2(F.relu(self.c1(torch.cat([lms, pan], 1)))))
 
     def mapper(self, feats: torch.Tensor, lms: torch.Tensor) -> torch.Tensor:
-        return self.c3(feats)
+        return lms + self.c3(feats)
 
 
 class DiCNN(Backbone):

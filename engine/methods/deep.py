@@ -3,7 +3,8 @@
 Band counts: 8-band inputs use the 8-band model; every other count (1 to 16) runs the 4-band model on groups
 of four bands (the last group overlaps the previous one, a short input repeats its last band) and keeps each
 band's output once. Normalisation: engine/backbones/normalise.py. Option half=true runs float16 on a GPU.
-A GPU out-of-memory error inside a block is retried on smaller sub-tiles (with the receptive-field halo).
+Inside a block the net runs on sub-tiles with the receptive-field halo (CPU: 512 px, bounding memory; GPU: the
+whole block), and a GPU out-of-memory error is retried on sub-tiles half as large.
 """
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ from ..weights import load_backbone
 from .base import FusionContext, Method
 
 MAX_BANDS = 16
+# On CPU each block is run in sub-tiles of this side so activation memory stays ~40 MB per feature map
+# whatever the block size (a 1024 px block at once needs ~1 GB for FusionNet); costs ~8 % halo overhead.
+CPU_TILE = 512
 
 
 def band_groups(n_bands: int, model_bands: int) -> List[Tuple[List[int], List[int]]]:
@@ -72,7 +76,7 @@ class DeepMethod(Method):
         p = (pan.float() / s).to(dtype)
         out = torch.empty(lms.shape, dtype=torch.float32, device=lms.device)
         for idx, keep in band_groups(n, mb):
-            fused = run_with_oom_retry(net, lms[:, idx], p)
+            fused = run_with_oom_retry(net, lms[:, idx], p, CPU_TILE if p.device.type == "cpu" else None)
             out[:, keep] = fused[:, [idx.index(k) for k in keep]]
         return out * s
 
@@ -100,10 +104,11 @@ def run_tiled(net: Backbone, lms: torch.Tensor, pan: torch.Tensor, tile: int) ->
     return out
 
 
-def run_with_oom_retry(net: Backbone, lms: torch.Tensor, pan: torch.Tensor,
+def run_with_oom_retry(net: Backbone, lms: torch.Tensor, pan: torch.Tensor, tile: int | None = None,
                        min_tile: int = 64) -> torch.Tensor:
-    """The whole block at once; on a GPU out-of-memory error, retry on tiles half as large each time."""
-    tile = max(lms.shape[-2:])
+    """net on tiles of `tile` px (None: the whole block at once); on a GPU out-of-memory error, retry on
+    tiles half as large each time."""
+    tile = tile or max(lms.shape[-2:])
     while True:
         try:
             return run_tiled(net, lms, pan, tile)
