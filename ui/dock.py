@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 from qgis.core import Qgis, QgsProject
 from qgis.gui import QgsDockWidget
-from qgis.PyQt.QtCore import pyqtSignal
+from qgis.PyQt.QtCore import QTimer, pyqtSignal
 from qgis.PyQt.QtWidgets import (
     QHBoxLayout,
     QPlainTextEdit,
@@ -77,8 +77,13 @@ class PansharpenDock(QgsDockWidget):
         self.setWidget(body)
 
     def log(self, text: str) -> None:
-        """Append a time-stamped line to the dock's log."""
+        """Append a time-stamped line to the dock's log and show it."""
         self.log_view.appendPlainText(f"{time.strftime('%H:%M:%S')}  {text}")
+        self._scroll_log_to_end()
+
+    def _scroll_log_to_end(self) -> None:
+        bar = self.log_view.verticalScrollBar()
+        bar.setValue(bar.maximum())
 
     def _error(self, text: str) -> None:
         self.log(f"error: {text}")
@@ -159,17 +164,17 @@ class PansharpenDock(QgsDockWidget):
             self._status = "failed"
             self._error(str(exc))
             return
-        message = f"{result.method} done in {result.seconds:.1f} s ({result.device})"
         if outcome.report is not None:
             self.report = outcome.report
             self.indices.show_report(outcome.report)
             for line in log_lines(outcome.report):
                 self.log(line)
-            hqnr = outcome.report.indices.get("HQNR")
-            message += f", HQNR {hqnr:.3f}" if hqnr is not None else ""
+            # The panel appearing shrinks the log once the layout updates; keep its last lines in view.
+            QTimer.singleShot(0, self._scroll_log_to_end)
         elif outcome.assessment_problem:
             self.log(outcome.assessment_problem)
-        self.iface.messageBar().pushMessage(TITLE, message, Qgis.Success, 5)
+        self.iface.messageBar().pushMessage(
+            TITLE, f"{result.method} done in {result.seconds:.1f} s ({result.device})", Qgis.Success, 5)
 
     def _on_failed(self, message: str) -> None:
         self._status = "failed"

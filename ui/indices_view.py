@@ -69,7 +69,7 @@ class IndicesView(QgsCollapsibleGroupBox):
         self.setTitle(f"{TITLE} ({KIND_TITLES.get(report.kind, report.kind)})")
         caption = f"Assessed {report.region.describe()}; sensor {report.sensor}"
         if report.timings:
-            caption += f"\n{timings_text(report)}"
+            caption += f"\nTimes: {timings_text(report)}"
         self.caption.setText(caption)
         self.show()
 

@@ -68,6 +68,6 @@ def log_lines(report: AssessmentReport) -> List[str]:
              for r in index_rows(report)]
     lines.append(f"assessed {report.region.describe()}; sensor {report.sensor}, ratio {report.ratio}")
     if report.timings:
-        lines.append(timings_text(report))
+        lines.append(f"times: {timings_text(report)}")
     lines += [f"note: {n}" for n in report.notes]
     return lines

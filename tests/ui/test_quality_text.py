@@ -35,7 +35,7 @@ def test_log_lines() -> None:
     lines = log_lines(_report({"HQNR": 0.91234, "D_s": 0.05}, ["window filled"]))
     assert lines[:2] == ["HQNR 0.9123 (higher is better)", "D_s 0.0500 (lower is better)"]
     assert lines[2] == "assessed 128x128 px, centred window at (64, 32); sensor quickbird, ratio 4"
-    assert lines[3] == "run 1.23 s, assessment 0.50 s"
+    assert lines[3] == "times: run 1.23 s, assessment 0.50 s"
     assert lines[4] == "note: window filled"
 
 
