@@ -22,7 +22,7 @@ from .dtypes import gdal_type
 from .inputs import GeoTransform
 
 TILE = 256
-QUEUE_BLOCKS = 2  # blocks waiting for the writer thread: bounds memory, keeps the compressor busy
+QUEUE_BLOCKS = 4  # blocks waiting for the writer thread: bounds memory, keeps the compressor busy
 
 
 def creation_options(dtype: np.dtype) -> list:
