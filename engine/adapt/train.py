@@ -1,0 +1,127 @@
+"""Training a feature tailor on patches of one image (and the whole-network fine-tuning baseline).
+
+Stages (each reported through `progress` and cancellable between steps): the caller samples patches
+(patches.py); `cache` runs the frozen extractor once on them and keeps F, the frozen output and the
+structural target; `train` runs Adam on the tailor only, each step costing tailor + mapper + loss.
+Reproducible: the tailor's initialisation uses `seed` inside a forked RNG, the step order is fixed.
+"""
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass, field
+from typing import Dict, List, Sequence
+
+import torch
+
+from ..backbones.base import Backbone
+from ..progress import CancelToken, ProgressCallback, no_progress
+from .losses import LossWeights, SpatialTargets, spatial_targets, total_loss
+from .patches import Patches
+from .tailor import ConditionalTailor, TailoredBackbone, build_tailor
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Optimisation settings (learning rate for Adam; steps 0 keeps the pretrained output)."""
+
+    steps: int = 30
+    lr: float = 1e-3
+    tailor: str = "light"
+    hidden: int = 16
+    seed: int = 0
+
+
+@dataclass
+class FeatureCache:
+    """Frozen features F (N, K, H, W) of the extended patches, and per-patch targets on the inner part."""
+
+    feats: torch.Tensor
+    frozen: torch.Tensor
+    targets: SpatialTargets
+
+
+@dataclass
+class TrainResult:
+    """The trained net, the loss terms per step (before each update) and seconds per stage."""
+
+    net: Backbone
+    history: List[Dict[str, float]] = field(default_factory=list)
+    seconds: Dict[str, float] = field(default_factory=dict)
+
+
+def cache_features(net: Backbone, patches: Patches, ratio: int, pan_gain: float) -> FeatureCache:
+    """Run the frozen extractor once on the patches (no gradients)."""
+    with torch.no_grad():
+        feats = net.features(patches.lms, patches.pan)
+        frozen = patches.inner(net.mapper(feats, patches.lms))
+    targets = spatial_targets(patches.inner(patches.lms), patches.inner(patches.pan), ratio, pan_gain)
+    return FeatureCache(feats, frozen, targets)
+
+
+def make_tailored(net: Backbone, settings: TrainSettings) -> TailoredBackbone:
+    """The frozen net with a fresh, seeded, zero-initialised tailor."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(settings.seed)
+        tailor = build_tailor(settings.tailor, net.feature_channels, settings.hidden)
+    return TailoredBackbone(net, tailor.to(next(net.parameters()).device)).freeze_backbone()
+
+
+def train_tailor(net: Backbone, patches: Patches, ratio: int, gains: Sequence[float], pan_gain: float,
+                 weights: LossWeights, settings: TrainSettings, progress: ProgressCallback = no_progress,
+                 cancel: CancelToken | None = None) -> TrainResult:
+    """Cache the frozen features, then train a tailor for settings.steps Adam steps; net stays unchanged."""
+    cancel = cancel or CancelToken()
+    t0 = time.perf_counter()
+    progress(0.0, "cache")
+    cache = cache_features(net, patches, ratio, pan_gain)
+    tailored = make_tailored(net, settings)
+    if isinstance(tailored.tailor, ConditionalTailor):
+        tailored.tailor.condition(cache.feats)
+    result = TrainResult(tailored, seconds={"cache": time.perf_counter() - t0})
+    t1 = time.perf_counter()
+    params = [p for p in tailored.tailor.parameters() if p.requires_grad]
+    opt = torch.optim.Adam(params, lr=settings.lr)
+    pan, ms = patches.inner(patches.pan), patches.inner(patches.ms, ratio)
+    for step in range(settings.steps):
+        cancel.check()
+        with torch.enable_grad():
+            fused = patches.inner(tailored.tailored(cache.feats, patches.lms))
+            terms = total_loss(fused, cache.frozen, pan, ms, cache.targets, ratio, gains, weights)
+            opt.zero_grad(set_to_none=True)
+            terms["total"].backward()
+        opt.step()
+        result.history.append({k: float(v.detach()) for k, v in terms.items()})
+        progress((step + 1) / settings.steps, f"train step {step + 1}/{settings.steps}")
+    tailored.eval()
+    result.seconds["train"] = time.perf_counter() - t1
+    return result
+
+
+def finetune_full(net: Backbone, patches: Patches, ratio: int, gains: Sequence[float], pan_gain: float,
+                  weights: LossWeights, steps: int = 100, lr: float = 1e-5,
+                  progress: ProgressCallback = no_progress, cancel: CancelToken | None = None) -> TrainResult:
+    """Z-PNN-style baseline: a copy of the whole net fine-tuned on the patches (features recomputed each
+    step); the consistency term is taken against the pretrained output. `net` is left unchanged."""
+    cancel = cancel or CancelToken()
+    t0 = time.perf_counter()
+    cache = cache_features(net, patches, ratio, pan_gain)
+    tuned = copy.deepcopy(net).train()
+    for p in tuned.parameters():
+        p.requires_grad_(True)
+    opt = torch.optim.Adam(tuned.parameters(), lr=lr)
+    pan, ms = patches.inner(patches.pan), patches.inner(patches.ms, ratio)
+    result = TrainResult(tuned)
+    for step in range(steps):
+        cancel.check()
+        with torch.enable_grad():
+            fused = patches.inner(tuned(patches.lms, patches.pan))
+            terms = total_loss(fused, cache.frozen, pan, ms, cache.targets, ratio, gains, weights)
+            opt.zero_grad(set_to_none=True)
+            terms["total"].backward()
+        opt.step()
+        result.history.append({k: float(v.detach()) for k, v in terms.items()})
+        progress((step + 1) / steps, f"fine-tune step {step + 1}/{steps}")
+    tuned.eval()
+    result.seconds["train"] = time.perf_counter() - t0
+    return result

@@ -1,0 +1,124 @@
+"""Patch sampling and tailor training on a real crop: reproducible, cancellable, backbone untouched."""
+from __future__ import annotations
+
+from typing import List
+
+import numpy as np
+import pytest
+import torch
+from osgeo import gdal
+
+from engine.adapt.losses import weights_for
+from engine.adapt.patches import choose, grid_origins, image_patches, patch_count
+from engine.adapt.train import TrainSettings, finetune_full, train_tailor
+from engine.backbones import build_backbone
+from engine.errors import Cancelled, EngineError
+from engine.physics.resample import upsample
+from engine.physics.sensors import get_preset
+from engine.progress import CancelToken
+from tests.conftest import pair_paths
+
+QB = get_preset("quickbird")
+GAINS = QB.gains_for(4)
+
+
+@pytest.fixture(scope="module")
+def qb_tensors() -> tuple:
+    pan_path, ms_path = pair_paths("quickbird")
+    pan = gdal.Open(pan_path).ReadAsArray().astype(np.float32) / 2047
+    ms = gdal.Open(ms_path).ReadAsArray().astype(np.float32) / 2047
+    return torch.from_numpy(pan)[None, None], torch.from_numpy(ms)[None]
+
+
+def _net() -> torch.nn.Module:
+    torch.manual_seed(0)
+    return build_backbone("fusionnet", 4).eval()
+
+
+def _patches(qb: tuple, seed: int = 0, sampler: str = "diverse"):  # type: ignore[no-untyped-def]
+    return image_patches(qb[0], qb[1], 4, 64, 12 + 4, 0.25, 3, sampler, np.random.default_rng(seed))
+
+
+def _train(qb: tuple, steps: int = 5, seed: int = 0, **kw: object):  # type: ignore[no-untyped-def]
+    net = _net()
+    return net, train_tailor(net, _patches(qb), 4, GAINS, QB.pan_gain, weights_for("quickbird"),
+                             TrainSettings(steps=steps, seed=seed), **kw)  # type: ignore[arg-type]
+
+
+def test_patch_features_match_whole_image_features(qb_tensors: tuple) -> None:
+    net = _net()
+    assert _patches(qb_tensors).lms.shape == (3, 4, 96, 96)
+    rng = np.random.default_rng(0)
+    patches = image_patches(qb_tensors[0], qb_tensors[1], 4, 64, 16, 1.0, 16, "random", rng)
+    assert patches.lms.shape == (16, 4, 96, 96) and patches.ms.shape == (16, 4, 24, 24)
+    checked = 0
+    with torch.no_grad():
+        whole = net(upsample(qb_tensors[1], 4), qb_tensors[0])
+        part = patches.inner(net(patches.lms, patches.pan))
+    for i, (y, x) in enumerate(patches.origins):
+        if 16 <= y <= 256 - 80 and 16 <= x <= 256 - 80:  # interior: no border effects
+            assert torch.allclose(part[i], whole[0, :, y:y + 64, x:x + 64], atol=1e-5)
+            checked += 1
+    assert checked == 4
+
+
+def test_samplers_and_counts() -> None:
+    assert patch_count(100, 0.1, 64) == 10 and patch_count(100, 0.9, 8) == 8 and patch_count(3, 0.01, 8) == 1
+    stats = np.array([[0.0, 0], [0.1, 0], [0.0, 0.1], [5, 5], [-5, 5]])
+    picked = choose(stats, 3, "diverse", np.random.default_rng(0))
+    assert {3, 4} <= set(picked)  # the outliers are always reached by farthest-point sampling
+    rnd = choose(stats, 3, "random", np.random.default_rng(0))
+    assert len(set(rnd)) == 3
+    with pytest.raises(EngineError):
+        grid_origins(32, 100, 64)
+    with pytest.raises(EngineError, match="sampler"):
+        choose(stats, 2, "kmeans", np.random.default_rng(0))
+
+
+def test_training_lowers_the_loss_and_leaves_the_backbone_unchanged(qb_tensors: tuple) -> None:
+    net = _net()
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    messages: List[str] = []
+    result = train_tailor(net, _patches(qb_tensors), 4, GAINS, QB.pan_gain, weights_for("quickbird"),
+                          TrainSettings(steps=8), progress=lambda f, m: messages.append(m))
+    assert result.history[-1]["total"] < result.history[0]["total"]
+    assert result.history[0]["consistency"] == 0  # step 0: the pretrained output
+    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
+    assert messages[0] == "cache" and messages[-1] == "train step 8/8"
+
+
+def test_same_seed_same_tailor_other_seed_other_tailor(qb_tensors: tuple) -> None:
+    _, a = _train(qb_tensors, seed=3)
+    _, b = _train(qb_tensors, seed=3)
+    _, c = _train(qb_tensors, seed=4)
+    sa, sb, sc = (r.net.tailor.state_dict() for r in (a, b, c))
+    assert all(torch.equal(sa[k], sb[k]) for k in sa)
+    assert not all(torch.equal(sa[k], sc[k]) for k in sa)
+
+
+def test_zero_steps_reproduce_the_frozen_net(qb_tensors: tuple) -> None:
+    net, result = _train(qb_tensors, steps=0)
+    lms, pan = torch.rand(1, 4, 32, 32), torch.rand(1, 1, 32, 32)
+    with torch.no_grad():
+        assert torch.equal(result.net(lms, pan), net(lms, pan))
+
+
+def test_cancel_between_steps(qb_tensors: tuple) -> None:
+    token = CancelToken()
+
+    def progress(fraction: float, message: str) -> None:
+        if message.startswith("train step 2/"):
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        _train(qb_tensors, steps=50, progress=progress, cancel=token)
+
+
+def test_full_finetune_changes_a_copy_only(qb_tensors: tuple) -> None:
+    net = _net()
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    result = finetune_full(net, _patches(qb_tensors), 4, GAINS, QB.pan_gain, weights_for("quickbird"),
+                           steps=3, lr=1e-3)
+    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
+    assert any(not torch.equal(before[k], v) for k, v in result.net.state_dict().items())
+    assert len(result.history) == 3
