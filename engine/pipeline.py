@@ -115,6 +115,14 @@ def _fuse(req: PansharpenRequest, pair: AlignedPair, method: Method, guess: Sens
         stats = compute_stats(pair, cancel, StageProgress(progress, 0.0, 0.15, "statistics"))
     ctx = FusionContext(pair.ratio, guess.preset.gains_for(len(pair.ms_bands)), guess.preset.pan_gain,
                         req.upsampler, stats, req.options, guess.preset.bits)
+    start = 0.15 if stats else 0.0
+    if req.adapt != "none":  # train on patches of this image, then fuse with the adapted net
+        from .adapt.method import adapt_method
+        from .adapt.options import parse_adapt_options
+        opts = parse_adapt_options(req.adapt, req.adapt_options)
+        method = adapt_method(method, pair, ctx, opts, guess.preset.name, device,
+                              StageProgress(progress, start, 0.35, "adapting"), cancel)
+        start = 0.35
     fill = _fill_values(pair, stats, cancel)
     spec = _output_spec(req, pair)
     r = pair.ratio
@@ -123,7 +131,9 @@ def _fuse(req: PansharpenRequest, pair: AlignedPair, method: Method, guess: Sens
     blocks = plan_blocks(pair.width, pair.height, req.block_size, halo, r, TILE)
     meta = {"PANSHARPEN_METHOD": method.name, "PANSHARPEN_SENSOR": guess.preset.name,
             "PANSHARPEN_RATIO": str(r), "SOFTWARE": f"Pansharpen & Adapt {__version__}"}
-    fuse_progress = StageProgress(progress, 0.15 if stats else 0.0, 1.0, "fusing")
+    if req.adapt != "none":
+        meta["PANSHARPEN_ADAPT"] = req.adapt
+    fuse_progress = StageProgress(progress, start, 1.0, "fusing")
     with AtomicGeoTiff(req.output, pair.width, pair.height, len(pair.ms_bands), spec.dtype,
                        pair.geotransform, pair.crs_wkt, spec.nodata, _descriptions(pair), meta) as writer:
         for i, (block, out) in enumerate(fused_blocks(pair, blocks, method, ctx, device, fill, spec, cancel)):

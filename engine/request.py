@@ -34,6 +34,9 @@ class PansharpenRequest:
     upsampler: how each method brings the MS to the PAN grid.
     align_resampling: GDAL resampling used when the MS must be warped onto the PAN grid.
     options: method-specific values, e.g. {"weights": "0.25,0.25,0.25,0.25"} for Brovey.
+    adapt: per-image adaptation of a deep method: "none" (pretrained net as is), "tailor" (Feature
+        Tailor) or "full" (Z-PNN-style fine-tuning of the whole net); see engine/adapt/.
+    adapt_options: adaptation settings, e.g. {"steps": "30", "patch": "64"} (engine/adapt/options.py).
     """
 
     pan: str
@@ -47,6 +50,8 @@ class PansharpenRequest:
     upsampler: str = "bicubic"
     align_resampling: str = "cubic"
     options: Dict[str, OptionValue] = field(default_factory=dict)
+    adapt: str = "none"
+    adapt_options: Dict[str, OptionValue] = field(default_factory=dict)
 
 
 def _check_input(path: str, role: str) -> str:
@@ -83,6 +88,7 @@ def _check_choice(value: str, choices: tuple, what: str) -> str:
 
 def validate_request(request: PansharpenRequest) -> PansharpenRequest:
     """Check every field once and return a normalised copy; raises EngineError (one line)."""
+    from .adapt.options import check_adapt
     from .methods import registry  # late import: methods import this module's types
     from .physics import sensors
 
@@ -92,6 +98,9 @@ def validate_request(request: PansharpenRequest) -> PansharpenRequest:
         raise EngineError("PAN and MS are the same file")
     out = _check_output(request.output, (pan, ms))
     method = registry.get_method(request.method).name
+    adapt = check_adapt(request.adapt, dict(request.adapt_options))
+    if adapt != "none" and registry.get_method(method).family != "deep backbone":
+        raise EngineError(f"adaptation '{adapt}' needs a deep backbone method, not '{method}'")
     sensor = request.sensor.strip().lower() if request.sensor else "auto"
     if sensor != "auto":
         sensor = sensors.get_preset(sensor).name
@@ -109,4 +118,6 @@ def validate_request(request: PansharpenRequest) -> PansharpenRequest:
         upsampler=_check_choice(request.upsampler, UPSAMPLERS, "upsampler"),
         align_resampling=_check_choice(request.align_resampling, ALIGN_RESAMPLINGS, "resampling"),
         options=dict(request.options),
+        adapt=adapt,
+        adapt_options=dict(request.adapt_options),
     )

@@ -1,0 +1,97 @@
+"""A deep method adapted to the image being processed, plugged into the block pipeline.
+
+`adapt_method` trains a feature tailor (or fine-tunes the whole net, mode 'full') on patches of the
+aligned pair, then returns a method whose fuse() runs the adapted net on every block exactly like the
+pretrained DeepMethod does (same normalisation, upsampling and CPU sub-tiles); its halo includes the
+tailor's receptive field, so tiled output stays exact.
+"""
+from __future__ import annotations
+
+import time
+from typing import Dict
+
+import numpy as np
+import torch
+
+from ..backbones.base import Backbone
+from ..backbones.registry import build_backbone
+from ..errors import EngineError
+from ..methods.base import FusionContext, Method
+from ..methods.deep import CPU_TILE, DeepMethod, model_bands_for, run_with_oom_retry
+from ..progress import CancelToken, ProgressCallback
+from ..raster.align import AlignedPair
+from ..raster.blocks import round_up
+from ..weights import read_checked
+from .losses import weights_for
+from .options import AdaptOptions
+from .raster_patches import raster_patches
+from .train import TrainResult, TrainSettings, finetune_full, train_tailor
+
+
+class AdaptedDeepMethod(DeepMethod):
+    """DeepMethod running `net` (a TailoredBackbone or a fine-tuned copy) instead of the shipped weights."""
+
+    def __init__(self, backbone: str, net: Backbone, mode: str, seconds: Dict[str, float]) -> None:
+        super().__init__(backbone)
+        self.net, self.mode, self.seconds = net, mode, seconds
+        self.receptive_field = net.receptive_field
+        self.title = f"{self.title} + {'Feature Tailor' if mode == 'tailor' else 'full fine-tune'}"
+
+    def fuse(self, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
+        s = self.scale(ctx)
+        lms = self.upsampled(ms.float() / s, ctx)
+        p = pan.float() / s
+        out = run_with_oom_retry(self.net, lms, p, CPU_TILE if p.device.type == "cpu" else None)
+        return out * s
+
+
+def trainable_backbone(name: str, bands: int, device: torch.device) -> Backbone:
+    """A fresh copy of the shipped weights (checksum-checked), frozen, in eval mode, usable by autograd.
+
+    Not weights.load_backbone: its cached net may have been built under torch.inference_mode (inside a
+    block's fuse), and inference tensors cannot take part in a graph that is differentiated.
+    """
+    state, _ = read_checked(name, bands)
+    with torch.inference_mode(False):
+        net = build_backbone(name, bands)
+        net.load_state_dict(state, strict=True)
+    for p in net.parameters():
+        p.requires_grad_(False)
+    return net.to(device).eval()
+
+
+def adapt_method(method: Method, pair: AlignedPair, ctx: FusionContext, opts: AdaptOptions, sensor: str,
+                 device: torch.device, progress: ProgressCallback, cancel: CancelToken) -> AdaptedDeepMethod:
+    """Sample patches, cache features, train (progress per stage); EngineError for non-deep methods."""
+    if not isinstance(method, DeepMethod):
+        raise EngineError(f"adaptation '{opts.mode}' needs a deep backbone method, not '{method.name}'")
+    n = len(pair.ms_bands)
+    mb = model_bands_for(n)
+    if n != mb:
+        raise EngineError(f"adaptation '{opts.mode}' needs an MS with 4 or 8 bands for now, this one has {n}")
+    if opts.patch % pair.ratio:
+        raise EngineError(f"adapt option patch ({opts.patch}) must be a multiple of the ratio {pair.ratio}")
+    t0 = time.perf_counter()
+    progress(0.0, "sample patches")
+    net = trainable_backbone(method.name, mb, device)
+    margin = round_up(net.receptive_field + 1, pair.ratio)
+    rng = np.random.default_rng(opts.seed)
+    patches = raster_patches(pair, opts.patch, margin, opts.fraction, opts.max_patches, opts.sampler,
+                             method.scale(ctx), ctx.upsampler, device, rng)
+    cancel.check()
+    sample_s = time.perf_counter() - t0
+    weights = weights_for(sensor, opts.loss_weights, opts.spatial_loss)
+
+    def stage(f: float, m: str) -> None:
+        progress(0.1 + 0.9 * f, m)
+
+    result: TrainResult
+    if opts.mode == "full":
+        result = finetune_full(net, patches, pair.ratio, ctx.ms_gains, ctx.pan_gain, weights, opts.steps,
+                               opts.lr, stage, cancel)
+    else:
+        settings = TrainSettings(opts.steps, opts.lr, opts.tailor, opts.hidden, opts.seed)
+        result = train_tailor(net, patches, pair.ratio, ctx.ms_gains, ctx.pan_gain, weights, settings,
+                              stage, cancel)
+    seconds = {"sample": sample_s, **result.seconds}
+    return AdaptedDeepMethod(method.name, result.net, opts.mode, seconds)

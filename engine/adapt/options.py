@@ -1,0 +1,91 @@
+"""Adaptation modes and their options, parsed from plain values (CLI strings, dock widgets) once.
+
+Keys of PansharpenRequest.adapt_options (all optional):
+  patch (PAN px, default 64; inner patch side, a multiple of 32 for the D_s loss), fraction (of the
+  candidate patches, default 0.25), max_patches (default 16), sampler (diverse | random), steps
+  (tailor 30, full 100), lr (tailor 1e-3; full 1e-5 as Z-PNN), tailor (light | conditional), hidden
+  (tailor width, 16), seed (0), loss_weights ('spectral,spatial,consistency'; default per sensor preset),
+  spatial_loss (ds | structural).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Dict, Mapping, Optional, TypeVar
+
+from ..errors import EngineError
+from .losses import SPATIAL_KINDS
+from .patches import SAMPLERS
+from .tailor import TAILORS
+
+ADAPT_MODES = ("none", "tailor", "full")
+KEYS = ("patch", "fraction", "max_patches", "sampler", "steps", "lr", "tailor", "hidden", "seed",
+        "loss_weights", "spatial_loss")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class AdaptOptions:
+    """Parsed options (see module doc); loss_weights None means the sensor preset's weights."""
+
+    mode: str = "tailor"
+    patch: int = 64
+    fraction: float = 0.25
+    max_patches: int = 16
+    sampler: str = "diverse"
+    steps: int = 30
+    lr: float = 1e-3
+    tailor: str = "light"
+    hidden: int = 16
+    seed: int = 0
+    loss_weights: Optional[str] = None
+    spatial_loss: str = "ds"
+
+
+def _get(values: Mapping[str, object], key: str, cast: Callable[[str], T], default: T,
+         ok: Callable[[T], bool], rule: str) -> T:
+    if key not in values or str(values[key]).strip() == "":
+        return default
+    try:
+        value = cast(str(values[key]).strip().lower())
+    except ValueError:
+        raise EngineError(f"adapt option {key} must be {rule}, got '{values[key]}'") from None
+    if not ok(value):
+        raise EngineError(f"adapt option {key} must be {rule}, got '{values[key]}'")
+    return value
+
+
+def parse_adapt_options(mode: str, values: Mapping[str, object]) -> AdaptOptions:
+    """Validated options for `mode` ('tailor' or 'full'); raises EngineError naming the bad key."""
+    unknown = sorted(set(values) - set(KEYS))
+    if unknown:
+        raise EngineError(f"unknown adapt option '{unknown[0]}'; known: {', '.join(KEYS)}")
+    full = mode == "full"
+    return AdaptOptions(
+        mode=mode,
+        patch=_get(values, "patch", int, 64, lambda v: 32 <= v <= 1024 and v % 32 == 0,
+                   "a multiple of 32 from 32 to 1024"),
+        fraction=_get(values, "fraction", float, 0.25, lambda v: 0 < v <= 1, "in (0, 1]"),
+        max_patches=_get(values, "max_patches", int, 16, lambda v: 1 <= v <= 1024, "from 1 to 1024"),
+        sampler=_get(values, "sampler", str, "diverse", lambda v: v in SAMPLERS, " or ".join(SAMPLERS)),
+        steps=_get(values, "steps", int, 100 if full else 30, lambda v: 0 <= v <= 100000, "from 0 to 100000"),
+        lr=_get(values, "lr", float, 1e-5 if full else 1e-3, lambda v: 0 < v <= 1, "in (0, 1]"),
+        tailor=_get(values, "tailor", str, "light", lambda v: v in TAILORS, " or ".join(TAILORS)),
+        hidden=_get(values, "hidden", int, 16, lambda v: 1 <= v <= 256, "from 1 to 256"),
+        seed=_get(values, "seed", int, 0, lambda v: v >= 0, "a non-negative integer"),
+        loss_weights=_get(values, "loss_weights", str, None, lambda v: True, "three numbers"),  # type: ignore[arg-type]
+        spatial_loss=_get(values, "spatial_loss", str, "ds", lambda v: v in SPATIAL_KINDS,
+                          " or ".join(SPATIAL_KINDS)),
+    )
+
+
+def check_adapt(mode: str, values: Dict[str, object]) -> str:
+    """The normalised mode; EngineError for an unknown mode or bad options (options checked when not none)."""
+    m = (mode or "none").strip().lower()
+    if m not in ADAPT_MODES:
+        raise EngineError(f"unknown adaptation '{mode}'; choose one of: {', '.join(ADAPT_MODES)}")
+    if m != "none":
+        opts = parse_adapt_options(m, values)
+        if opts.loss_weights is not None:
+            from .losses import weights_for
+            weights_for("generic", opts.loss_weights, opts.spatial_loss)
+    return m
