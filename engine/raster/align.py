@@ -41,6 +41,7 @@ class AlignedPair:
     crs_wkt: str
     warped: bool
     notes: List[str] = field(default_factory=list)
+    ms_alpha: Optional[int] = None  # alpha band of ms_source (GDAL uses it as a mask only for 2 or 4 bands)
 
     @property
     def coarse_size(self) -> Tuple[int, int]:
@@ -94,8 +95,8 @@ def _pair(pan: RasterInfo, ms: RasterInfo, ratio: int, window: Tuple[int, int, i
     x0, y0, x1, y1 = window
     gt = pan.geotransform
     out_gt = None if gt is None else (gt[0] + x0 * gt[1], gt[1], 0.0, gt[3] + y0 * gt[5], 0.0, gt[5])
-    return AlignedPair(pan, ms, ms.dataset, list(range(1, ms.count + 1)), ratio, x0, y0, x1 - x0,
-                       y1 - y0, ms_origin[0], ms_origin[1], out_gt, pan.crs_wkt, False, notes)
+    return AlignedPair(pan, ms, ms.dataset, list(ms.bands), ratio, x0, y0, x1 - x0,
+                       y1 - y0, ms_origin[0], ms_origin[1], out_gt, pan.crs_wkt, False, notes, ms.alpha)
 
 
 def _align_by_size(pan: RasterInfo, ms: RasterInfo) -> AlignedPair:
@@ -215,10 +216,15 @@ def _warp_pair(pan: RasterInfo, ms: RasterInfo, ratio: int, window: Tuple[int, i
         kwargs.update(srcNodata=ms.nodata, dstNodata=ms.nodata)
     else:
         kwargs.update(dstAlpha=True)
+    if ms.alpha is not None:
+        kwargs.update(srcAlpha=True)  # GDAL takes the last band as the source alpha
     try:
         warped = _independent_warped_vrt(ms.path, gdal.WarpOptions(**kwargs))
     except RuntimeError as exc:
         raise EngineError(f"cannot warp the MS onto the PAN grid: {str(exc).strip()}") from None
     pair = _pair(pan, ms, ratio, window, (0, 0), notes)
     pair.ms_source, pair.warped = warped, True
+    # Warped data bands keep their order; the alpha band (source alpha or dstAlpha) comes last.
+    pair.ms_bands = list(range(1, ms.count + 1))
+    pair.ms_alpha = warped.RasterCount if ms.nodata is None else None
     return pair

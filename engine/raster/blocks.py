@@ -85,10 +85,16 @@ def _read_padded(ds: gdal.Dataset, bands: List[int], x: int, y: int, w: int, h: 
     return data
 
 
-def _read_valid(ds: gdal.Dataset, bands: List[int], x: int, y: int, w: int, h: int) -> np.ndarray:
-    """(h, w) bool: valid in every band (GDAL mask bands: nodata, alpha, per-dataset masks)."""
+def _read_valid(ds: gdal.Dataset, bands: List[int], x: int, y: int, w: int, h: int,
+                alpha: Optional[int] = None) -> np.ndarray:
+    """(h, w) bool: valid in every band (GDAL mask bands: nodata, alpha, per-dataset masks) and where the
+    alpha band, if given, is not 0 (GDAL itself uses an alpha band as mask only for gray or RGB + alpha)."""
     valid = np.ones((h, w), dtype=bool)
     (cx, cy, cw, ch), pad = _clip(x, y, w, h, ds.RasterXSize, ds.RasterYSize)
+    padded = any(p for a in pad for p in a)
+    if alpha is not None:
+        opaque = ds.GetRasterBand(alpha).ReadAsArray(cx, cy, cw, ch) > 0
+        valid &= np.pad(opaque, pad, mode="edge") if padded else opaque
     seen = set()
     for b in bands:
         band = ds.GetRasterBand(b)
@@ -98,7 +104,7 @@ def _read_valid(ds: gdal.Dataset, bands: List[int], x: int, y: int, w: int, h: i
             continue
         seen.add(key)
         mask = band.GetMaskBand().ReadAsArray(cx, cy, cw, ch) > 0
-        valid &= np.pad(mask, pad, mode="edge") if any(p for a in pad for p in a) else mask
+        valid &= np.pad(mask, pad, mode="edge") if padded else mask
     return valid
 
 
@@ -120,15 +126,16 @@ def read_ms(pair: AlignedPair, block: Block,
     ex, ey = block.x - block.halo, block.y - block.halo
     args = (pair.ms_source, pair.ms_bands, pair.ms_x0 + ex // r, pair.ms_y0 + ey // r,
             block.ext_w // r, block.ext_h // r)
-    valid = _read_valid(*args) if with_masks and pair.ms_has_mask else None
+    valid = _read_valid(*args, alpha=pair.ms_alpha) if with_masks and pair.ms_has_mask else None
     return _read_padded(*args), valid
 
 
 def read_block(pair: AlignedPair, block: Block, with_masks: bool = True) -> BlockData:
     """Read the extended window of `block` from the PAN and the coarse MS source."""
     ex, ey = block.x - block.halo, block.y - block.halo
-    pan_args = (pair.pan.dataset, [1], pair.pan_x0 + ex, pair.pan_y0 + ey, block.ext_w, block.ext_h)
+    pan_args = (pair.pan.dataset, [pair.pan.bands[0]], pair.pan_x0 + ex, pair.pan_y0 + ey, block.ext_w,
+                block.ext_h)
     pan = _read_padded(*pan_args)[0]
-    pan_valid = _read_valid(*pan_args) if with_masks and pair.pan.has_mask else None
+    pan_valid = _read_valid(*pan_args, alpha=pair.pan.alpha) if with_masks and pair.pan.has_mask else None
     ms, ms_valid = read_ms(pair, block, with_masks)
     return BlockData(pan, ms, pan_valid, ms_valid)

@@ -21,6 +21,8 @@ class RasterInfo:
     """What the engine needs to know about one input raster.
 
     geotransform is None when the file has no georeference; crs_wkt is "" when it has no CRS.
+    count and bands: the data bands (1-based GDAL indices); alpha: the alpha band, not data but a mask
+    (has_mask is then true).
     """
 
     path: str
@@ -28,6 +30,8 @@ class RasterInfo:
     width: int
     height: int
     count: int
+    bands: Tuple[int, ...]
+    alpha: Optional[int]
     dtype: np.dtype
     geotransform: Optional[GeoTransform]
     crs_wkt: str
@@ -63,10 +67,15 @@ def open_raster(path: str, role: str) -> RasterInfo:
         ds = gdal.Open(path, gdal.GA_ReadOnly)
     except RuntimeError as exc:
         raise EngineError(f"cannot open {role} raster {path}: {str(exc).strip()}") from None
-    if ds is None or ds.RasterCount == 0:
+    # An alpha band is a mask, not data (GDAL turns it into every band's mask).
+    bands = tuple(i + 1 for i in range(ds.RasterCount if ds is not None else 0)
+                  if ds.GetRasterBand(i + 1).GetColorInterpretation() != gdal.GCI_AlphaBand)
+    if ds is None or not bands:
         raise EngineError(f"{role} raster has no bands: {path}")
-    band1 = ds.GetRasterBand(1)
-    types = {ds.GetRasterBand(i + 1).DataType for i in range(ds.RasterCount)}
+    band1 = ds.GetRasterBand(bands[0])
+    alphas = [i + 1 for i in range(ds.RasterCount) if i + 1 not in bands]
+    alpha = alphas[-1] if alphas else None
+    types = {ds.GetRasterBand(b).DataType for b in bands}
     if len(types) != 1:
         raise EngineError(f"{role} raster mixes data types across bands: {path}")
     try:
@@ -82,13 +91,15 @@ def open_raster(path: str, role: str) -> RasterInfo:
         dataset=ds,
         width=ds.RasterXSize,
         height=ds.RasterYSize,
-        count=ds.RasterCount,
+        count=len(bands),
+        bands=bands,
+        alpha=alpha,
         dtype=dtype,
         geotransform=tuple(gt) if gt is not None else None,  # type: ignore[arg-type]
         crs_wkt=ds.GetProjection() or "",
         nodata=band1.GetNoDataValue(),
-        has_mask=any(_mask_present(ds.GetRasterBand(i + 1)) for i in range(ds.RasterCount)),
-        descriptions=tuple(ds.GetRasterBand(i + 1).GetDescription() for i in range(ds.RasterCount)),
+        has_mask=alpha is not None or any(_mask_present(ds.GetRasterBand(b)) for b in bands),
+        descriptions=tuple(ds.GetRasterBand(b).GetDescription() for b in bands),
         bits=bit_depth(dtype, nbits),
         hint_text=_hint_text(path, ds),
     )

@@ -6,12 +6,13 @@ import hashlib
 
 import numpy as np
 import pytest
+from osgeo import gdal
 
 from engine.errors import Cancelled, EngineError
 from engine.methods.component_substitution import Brovey
 from engine.progress import CancelToken
 from tests.conftest import PAIRS, pair_paths
-from tests.engine.rasters import fuse, georef, info, leftovers, read, variant, write
+from tests.engine.rasters import fuse, georef, info, leftovers, read, variant, warp_to, write
 
 CLASSICAL = ("brovey", "gihs", "pca", "gs", "gsa", "hpf", "mtf_glp", "mtf_glp_hpm")
 
@@ -279,3 +280,50 @@ def test_reads_stay_bounded_by_the_block_and_strip_sizes(tmp_path, monkeypatch) 
     halo = 20 + 6 * 4  # MTF-GLP: filter radius + 6 MS pixels
     assert len(areas["fusion"]) == 64 and max(areas["fusion"]) == (128 + 2 * halo) ** 2
     assert len(areas["stats"]) > 1 and max(areas["stats"]) <= 200_000 + 1024 * 4
+
+
+def _with_alpha(src: str, dst: str, alpha: np.ndarray) -> str:
+    """UInt16 copy of src with an extra alpha band (255 valid, 0 invalid); GDAL honours alpha bands of
+    Byte and UInt16 rasters only."""
+    gt, wkt = georef(src)
+    data = read(src).astype(np.uint16)
+    write(dst, np.concatenate([data, alpha[None].astype(np.uint16)]), gt, wkt)
+    ds = gdal.Open(dst, gdal.GA_Update)
+    ds.GetRasterBand(data.shape[0] + 1).SetColorInterpretation(gdal.GCI_AlphaBand)
+    ds = None
+    return dst
+
+
+def test_alpha_bands_are_masks_not_data(tmp_path) -> None:
+    """An MS (or PAN) with an alpha band: the alpha band is not fused, its zeros become output nodata."""
+    pan, ms = pair_paths("quickbird")
+    ms_alpha = np.full((64, 64), 255)
+    ms_alpha[:, :4] = 0
+    pan_alpha = np.full((256, 256), 255)
+    pan_alpha[200:, 200:] = 0
+    m = _with_alpha(ms, str(tmp_path / "ms_a.tif"), ms_alpha)
+    p = _with_alpha(pan, str(tmp_path / "pan_a.tif"), pan_alpha)
+    result = fuse(p, m, str(tmp_path / "out.tif"), method="gs")
+    out = read(result.output)
+    assert out.shape == (4, 256, 256) and result.bands == 4
+    nodata = info(result.output)["nodata"]
+    invalid = np.zeros((256, 256), bool)
+    invalid[:, :16] = True
+    invalid[200:, 200:] = True
+    assert (out[:, invalid] == nodata).all() and (out[:, ~invalid] != nodata).all()
+    plain_ms = variant(ms, str(tmp_path / "ms_u16.tif"), read(ms).astype(np.uint16))
+    plain = read(fuse(pan, plain_ms, str(tmp_path / "plain.tif"), method="brovey").output)
+    with_alpha = read(fuse(pan, m, str(tmp_path / "alpha.tif"), method="brovey").output)
+    np.testing.assert_array_equal(with_alpha[:, :, 24:], plain[:, :, 24:])  # beyond the fill's reach
+
+
+def test_warped_ms_with_alpha(tmp_path) -> None:
+    pan, ms = pair_paths("quickbird")
+    alpha = np.full((64, 64), 255)
+    alpha[:8] = 0
+    m = warp_to(_with_alpha(ms, str(tmp_path / "ms_a.tif"), alpha), str(tmp_path / "ms_4326.tif"), 4326,
+                "bilinear")
+    out = read(fuse(pan, m, str(tmp_path / "out.tif"), method="hpf").output)
+    assert out.shape[0] == 4
+    nodata = info(str(tmp_path / "out.tif"))["nodata"]
+    assert (out[:, :28] == nodata).all() and (out[:, 40:-8, 8:-8] != nodata).all()
