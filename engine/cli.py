@@ -6,6 +6,7 @@ import sys
 import time
 from typing import Dict, List, Optional, TextIO
 
+from .adapt.cli_args import adapt_options_from_args, add_adapt_arguments
 from .assess_cli import add_assess_arguments, add_metrics_parser, run_assessed
 from .errors import Cancelled, EngineError
 from .methods.registry import list_methods
@@ -66,6 +67,7 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--align-resampling", default="cubic", choices=ALIGN_RESAMPLINGS)
     p.add_argument("--option", action="append", metavar="KEY=VALUE", help="method option (repeatable)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_adapt_arguments(p)
 
 
 def request_from_args(args: argparse.Namespace) -> PansharpenRequest:
@@ -73,7 +75,8 @@ def request_from_args(args: argparse.Namespace) -> PansharpenRequest:
     return PansharpenRequest(pan=args.pan, ms=args.ms, output=args.out, method=args.method,
                              sensor=args.sensor, output_dtype=args.dtype, device=args.device,
                              block_size=args.block_size, upsampler=args.upsampler,
-                             align_resampling=args.align_resampling, options=parse_options(args.option))
+                             align_resampling=args.align_resampling, options=parse_options(args.option),
+                             adapt=args.adapt, adapt_options=adapt_options_from_args(args))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
