@@ -83,11 +83,18 @@ def fuse_block(pair: AlignedPair, block: Block, method: Method, ctx: FusionConte
     return fuse_data(read_block(pair, block), block, method, ctx, device, fill, spec)
 
 
-def block_workers(method: Method, device: torch.device) -> int:
-    """Blocks fused at once: torch's thread count for block-parallel methods on the CPU, else 1."""
+#: memory for blocks in flight; a classical method needs about BYTES_PER_PIXEL per extended block pixel
+WORKER_MEMORY = 512 * 1024 * 1024
+BYTES_PER_PIXEL = 64
+
+
+def block_workers(method: Method, device: torch.device, block_pixels: int) -> int:
+    """Blocks fused at once: torch's thread count for block-parallel methods on the CPU (else 1), capped
+    so that the blocks in flight stay within WORKER_MEMORY on machines with many cores."""
     if device.type != "cpu" or not method.block_parallel:
         return 1
-    return max(1, torch.get_num_threads())
+    cap = WORKER_MEMORY // max(1, block_pixels * BYTES_PER_PIXEL)
+    return max(1, min(torch.get_num_threads(), cap))
 
 
 @contextlib.contextmanager
@@ -106,7 +113,7 @@ def fused_blocks(pair: AlignedPair, blocks: List[Block], method: Method, ctx: Fu
                  device: torch.device, fill: Optional[FillValues], spec: OutputSpec,
                  cancel: CancelToken) -> Iterator[Tuple[Block, np.ndarray]]:
     """(block, output pixels) for every block, in plan order; at most workers + 1 blocks in flight."""
-    workers = block_workers(method, device)
+    workers = block_workers(method, device, max((b.ext_w * b.ext_h for b in blocks), default=0))
     if workers == 1:
         for block in blocks:
             cancel.check()

@@ -327,3 +327,17 @@ def test_warped_ms_with_alpha(tmp_path) -> None:
     assert out.shape[0] == 4
     nodata = info(str(tmp_path / "out.tif"))["nodata"]
     assert (out[:, :28] == nodata).all() and (out[:, 40:-8, 8:-8] != nodata).all()
+
+
+def test_block_workers_are_capped_by_memory(monkeypatch) -> None:
+    import torch
+
+    from engine.fusion import block_workers
+    from engine.methods.registry import get_method
+
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 64)
+    cpu = torch.device("cpu")
+    assert block_workers(get_method("brovey"), cpu, 1040 * 1040) == 7  # 512 MB / (1040^2 * 64 B)
+    assert block_workers(get_method("brovey"), cpu, 4200 * 4200) == 1
+    assert block_workers(get_method("brovey"), cpu, 100 * 100) == 64
+    assert block_workers(get_method("fusionnet"), cpu, 100 * 100) == 1  # not block-parallel
