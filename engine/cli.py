@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import Dict, List, Optional, TextIO
+from typing import Dict, List, NoReturn, Optional, TextIO
 
 from .adapt.cli_args import adapt_options_from_args, add_adapt_arguments
 from .assess_cli import add_assess_arguments, add_metrics_parser, run_assessed
@@ -25,7 +25,7 @@ class ProgressBar:
     """A one-line progress bar on a stream (stderr), redrawn at most every 0.1 s."""
 
     def __init__(self, stream: TextIO, width: int = 30) -> None:
-        self.stream, self.width, self._last = stream, width, 0.0
+        self.stream, self.width, self._last, self._drawn = stream, width, 0.0, 0
 
     def __call__(self, fraction: float, message: str) -> None:
         now = time.monotonic()
@@ -34,12 +34,17 @@ class ProgressBar:
         self._last = now
         filled = int(round(fraction * self.width))
         bar = "#" * filled + "-" * (self.width - filled)
-        self.stream.write(f"\r[{bar}] {fraction * 100:5.1f}% {message[:60]:<60}")
+        line = f"[{bar}] {fraction * 100:5.1f}% {message[:60]:<60}"
+        self.stream.write("\r" + line)
         self.stream.flush()
+        self._drawn = len(line)
 
-    def close(self) -> None:
-        self.stream.write("\n")
-        self.stream.flush()
+    def close(self, keep: bool = True) -> None:
+        """End the bar's line (keep) or erase it, so an error message stays the only line."""
+        if self._drawn:
+            self.stream.write("\n" if keep else "\r" + " " * self._drawn + "\r")
+            self.stream.flush()
+        self._drawn = 0
 
 
 def parse_options(items: Optional[List[str]]) -> Dict[str, OptionValue]:
@@ -89,9 +94,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             result, report = run_assessed(args, request_from_args(args), bar or (lambda f, m: None))
         else:
             result = run(request_from_args(args), progress=bar or (lambda f, m: None))
-    finally:
+    except BaseException:
         if bar:
-            bar.close()
+            bar.close(keep=False)
+        raise
+    if bar:
+        bar.close()
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     print(f"sensor: {result.sensor} ({result.sensor_reason})", file=sys.stderr)
@@ -107,8 +115,15 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors as one line (not argparse's usage block), exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m engine", description="Pansharpen & Adapt engine")
+    parser = OneLineParser(prog="python -m engine", description="Pansharpen & Adapt engine")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     sub = parser.add_subparsers(dest="command", required=True)
     run_p = sub.add_parser("run", help="fuse a PAN and an MS raster into a GeoTIFF")
