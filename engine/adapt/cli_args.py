@@ -10,7 +10,7 @@ from .options import ADAPT_MODES, KEYS
 _HELP = {
     "patch": "tailor patch side, PAN px (multiple of 32; default 64)",
     "fraction": "fraction of the image's patches trained on (default 0.25)",
-    "max_patches": "at most this many patches (default 16)",
+    "max_patches": "at most this many patches (default 8)",
     "sampler": "patch sampler: diverse (farthest point) or random",
     "steps": "Adam steps (default 30 for tailor, 100 for full)",
     "lr": "learning rate (default 1e-3 for tailor, 1e-5 for full)",

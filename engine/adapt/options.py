@@ -2,7 +2,7 @@
 
 Keys of PansharpenRequest.adapt_options (all optional):
   patch (PAN px, default 64; inner patch side, a multiple of 32 for the D_s loss), fraction (of the
-  candidate patches, default 0.25), max_patches (default 16), sampler (diverse | random), steps
+  candidate patches, default 0.25), max_patches (default 8), sampler (diverse | random), steps
   (tailor 30, full 100), lr (tailor 1e-3; full 1e-5 as Z-PNN), tailor (light | conditional), hidden
   (tailor width, 16), seed (0), loss_weights ('spectral,spatial,consistency'; default per sensor preset),
   spatial_loss (ds | structural).
@@ -30,7 +30,7 @@ class AdaptOptions:
     mode: str = "tailor"
     patch: int = 64
     fraction: float = 0.25
-    max_patches: int = 16
+    max_patches: int = 8
     sampler: str = "diverse"
     steps: int = 30
     lr: float = 1e-3
@@ -65,7 +65,7 @@ def parse_adapt_options(mode: str, values: Mapping[str, object]) -> AdaptOptions
         patch=_get(values, "patch", int, 64, lambda v: 32 <= v <= 1024 and v % 32 == 0,
                    "a multiple of 32 from 32 to 1024"),
         fraction=_get(values, "fraction", float, 0.25, lambda v: 0 < v <= 1, "in (0, 1]"),
-        max_patches=_get(values, "max_patches", int, 16, lambda v: 1 <= v <= 1024, "from 1 to 1024"),
+        max_patches=_get(values, "max_patches", int, 8, lambda v: 1 <= v <= 1024, "from 1 to 1024"),
         sampler=_get(values, "sampler", str, "diverse", lambda v: v in SAMPLERS, " or ".join(SAMPLERS)),
         steps=_get(values, "steps", int, 100 if full else 30, lambda v: 0 <= v <= 100000, "from 0 to 100000"),
         lr=_get(values, "lr", float, 1e-5 if full else 1e-3, lambda v: 0 < v <= 1, "in (0, 1]"),

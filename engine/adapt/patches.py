@@ -30,9 +30,10 @@ class Patches:
     margin: int
     origins: List[Tuple[int, int]]
 
-    def inner(self, x: torch.Tensor, ratio: int = 1) -> torch.Tensor:
-        """The part of x (PAN grid, or the MS grid with ratio r) without the margin."""
-        m = self.margin // ratio
+    def inner(self, x: torch.Tensor, ratio: int = 1, keep: int = 0) -> torch.Tensor:
+        """The part of x (PAN grid, or the MS grid with ratio r) without the margin (keeping `keep` px of
+        it on each side)."""
+        m = self.margin // ratio - keep
         return x[..., m:x.shape[-2] - m, m:x.shape[-1] - m]
 
 

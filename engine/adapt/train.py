@@ -16,6 +16,7 @@ import torch
 
 from ..backbones.base import Backbone
 from ..progress import CancelToken, ProgressCallback, no_progress
+from .adam import Adam
 from .losses import LossWeights, SpatialTargets, spatial_targets, total_loss
 from .patches import Patches
 from .tailor import ConditionalTailor, TailoredBackbone, build_tailor
@@ -32,13 +33,28 @@ class TrainSettings:
     seed: int = 0
 
 
+#: PAN px of cached features kept around each patch's inner part: the tailor (1 px) and the mapper
+#: (at most 2 px, a conv5) then see every feature an inner output pixel depends on, so training on the
+#: cropped cache is exact while each step touches (64 + 8)^2 instead of (64 + 2 * margin)^2 pixels.
+FEATURE_MARGIN = 4
+
+
 @dataclass
 class FeatureCache:
-    """Frozen features F (N, K, H, W) of the extended patches, and per-patch targets on the inner part."""
+    """Frozen features F (N, K, h, w) and lms of the patches' inner part plus FEATURE_MARGIN px, and
+    per-patch targets on the inner part."""
 
     feats: torch.Tensor
+    lms: torch.Tensor
     frozen: torch.Tensor
     targets: SpatialTargets
+    keep: int = FEATURE_MARGIN
+
+    def fused(self, net: TailoredBackbone) -> torch.Tensor:
+        """Tailored output (N, C, H, W) on the inner part."""
+        m = self.keep
+        out = net.tailored(self.feats, self.lms)
+        return out[..., m:out.shape[-2] - m, m:out.shape[-1] - m]
 
 
 @dataclass
@@ -56,7 +72,9 @@ def cache_features(net: Backbone, patches: Patches, ratio: int, pan_gain: float)
         feats = net.features(patches.lms, patches.pan)
         frozen = patches.inner(net.mapper(feats, patches.lms))
     targets = spatial_targets(patches.inner(patches.lms), patches.inner(patches.pan), ratio, pan_gain)
-    return FeatureCache(feats, frozen, targets)
+    keep = min(FEATURE_MARGIN, patches.margin)
+    return FeatureCache(patches.inner(feats, keep=keep).contiguous(),
+                        patches.inner(patches.lms, keep=keep).contiguous(), frozen, targets, keep)
 
 
 def make_tailored(net: Backbone, settings: TrainSettings) -> TailoredBackbone:
@@ -81,14 +99,14 @@ def train_tailor(net: Backbone, patches: Patches, ratio: int, gains: Sequence[fl
     result = TrainResult(tailored, seconds={"cache": time.perf_counter() - t0})
     t1 = time.perf_counter()
     params = [p for p in tailored.tailor.parameters() if p.requires_grad]
-    opt = torch.optim.Adam(params, lr=settings.lr)
+    opt = Adam(params, lr=settings.lr)
     pan, ms = patches.inner(patches.pan), patches.inner(patches.ms, ratio)
     for step in range(settings.steps):
         cancel.check()
         with torch.enable_grad():
-            fused = patches.inner(tailored.tailored(cache.feats, patches.lms))
+            fused = cache.fused(tailored)
             terms = total_loss(fused, cache.frozen, pan, ms, cache.targets, ratio, gains, weights)
-            opt.zero_grad(set_to_none=True)
+            opt.zero_grad()
             terms["total"].backward()
         opt.step()
         result.history.append({k: float(v.detach()) for k, v in terms.items()})
@@ -109,7 +127,7 @@ def finetune_full(net: Backbone, patches: Patches, ratio: int, gains: Sequence[f
     tuned = copy.deepcopy(net).train()
     for p in tuned.parameters():
         p.requires_grad_(True)
-    opt = torch.optim.Adam(tuned.parameters(), lr=lr)
+    opt = Adam(tuned.parameters(), lr=lr)
     pan, ms = patches.inner(patches.pan), patches.inner(patches.ms, ratio)
     result = TrainResult(tuned)
     for step in range(steps):
@@ -117,7 +135,7 @@ def finetune_full(net: Backbone, patches: Patches, ratio: int, gains: Sequence[f
         with torch.enable_grad():
             fused = patches.inner(tuned(patches.lms, patches.pan))
             terms = total_loss(fused, cache.frozen, pan, ms, cache.targets, ratio, gains, weights)
-            opt.zero_grad(set_to_none=True)
+            opt.zero_grad()
             terms["total"].backward()
         opt.step()
         result.history.append({k: float(v.detach()) for k, v in terms.items()})

@@ -8,9 +8,10 @@ import pytest
 import torch
 from osgeo import gdal
 
+from engine.adapt.adam import Adam
 from engine.adapt.losses import weights_for
 from engine.adapt.patches import choose, grid_origins, image_patches, patch_count
-from engine.adapt.train import TrainSettings, finetune_full, train_tailor
+from engine.adapt.train import TrainSettings, cache_features, finetune_full, make_tailored, train_tailor
 from engine.backbones import build_backbone
 from engine.errors import Cancelled, EngineError
 from engine.physics.resample import upsample
@@ -60,6 +61,18 @@ def test_patch_features_match_whole_image_features(qb_tensors: tuple) -> None:
             assert torch.allclose(part[i], whole[0, :, y:y + 64, x:x + 64], atol=1e-5)
             checked += 1
     assert checked == 4
+
+
+def test_cropped_feature_cache_gives_the_same_inner_output(qb_tensors: tuple) -> None:
+    net = _net()
+    patches = _patches(qb_tensors)
+    tailored = make_tailored(net, TrainSettings(seed=1))
+    torch.nn.init.normal_(tailored.tailor.expand.weight, std=0.05)
+    with torch.no_grad():
+        cached = cache_features(net, patches, 4, QB.pan_gain).fused(tailored)
+        direct = patches.inner(tailored(patches.lms, patches.pan))
+    assert cached.shape == (3, 4, 64, 64)
+    assert torch.allclose(cached, direct, atol=1e-5)
 
 
 def test_samplers_and_counts() -> None:
@@ -122,3 +135,16 @@ def test_full_finetune_changes_a_copy_only(qb_tensors: tuple) -> None:
     assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
     assert any(not torch.equal(before[k], v) for k, v in result.net.state_dict().items())
     assert len(result.history) == 3
+
+
+def test_adam_matches_torch_adam() -> None:
+    torch.manual_seed(0)
+    a = torch.randn(5, 3, requires_grad=True)
+    b = a.detach().clone().requires_grad_(True)
+    ours, ref = Adam([a], lr=0.01), torch.optim.Adam([b], lr=0.01)
+    for i in range(5):
+        for p, opt in ((a, ours), (b, ref)):
+            opt.zero_grad()
+            ((p - i) ** 2).sum().backward()
+            opt.step()
+    assert torch.allclose(a, b, atol=1e-6)

@@ -1,0 +1,120 @@
+"""Benchmark Feature Tailor against plain inference (and optionally whole-net fine-tuning) on a real crop.
+
+    python scripts/bench_tailor.py [--data ../shared/data] [--pair pleiades_otb] [--size 512]
+        [--backbone fusionnet] [--repeats 3] [--full] [--threads N] [--device cpu|cuda|auto]
+        [--option KEY=VALUE ...]   (adapt options, e.g. --option steps=30 --option tailor=conditional)
+
+Crops size x size PAN pixels (and the matching MS) from the centre of a pair in the shared data folder
+(pixel values unchanged), runs engine.pipeline.run end to end (GeoTIFF in, GeoTIFF out) with --adapt none,
+tailor and, with --full, full (100 steps by default), and prints a Markdown table: median seconds of the
+whole run, seconds of the adaptation stage (first to last 'adapting' progress message: sample, cache,
+train), the ratio
+to plain inference, and the full-resolution indices HQNR, D_lambda_K and D_s of each output.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from typing import Dict, List, Tuple
+
+import numpy as np
+import torch
+from osgeo import gdal
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from engine.metrics.no_reference import all_full_resolution, pan_lowpass  # noqa: E402
+from engine.physics.resample import upsample  # noqa: E402
+from engine.physics.sensors import get_preset  # noqa: E402
+from engine.pipeline import run  # noqa: E402
+from engine.request import PansharpenRequest  # noqa: E402
+
+SENSOR = {"pleiades_otb": "pleiades", "quickbird_toulouse": "quickbird"}
+
+
+def make_crop(data: str, pair: str, size: int, folder: str, ratio: int = 4) -> Tuple[str, str]:
+    """Centre crop of the pair: (pan path, ms path) in `folder`."""
+    pan_src, ms_src = os.path.join(data, pair, "pan.tif"), os.path.join(data, pair, "ms.tif")
+    ds = gdal.Open(pan_src)
+    if ds is None or min(ds.RasterXSize, ds.RasterYSize) < size:
+        sys.exit(f"{pan_src} is missing or smaller than {size} px")
+    x0 = (ds.RasterXSize - size) // 2 // ratio * ratio
+    y0 = (ds.RasterYSize - size) // 2 // ratio * ratio
+    pan, ms = os.path.join(folder, "pan.tif"), os.path.join(folder, "ms.tif")
+    gdal.Translate(pan, pan_src, srcWin=[x0, y0, size, size])
+    gdal.Translate(ms, ms_src, srcWin=[x0 // ratio, y0 // ratio, size // ratio, size // ratio])
+    return pan, ms
+
+
+def indices(fused: str, pan: str, ms: str, sensor: str) -> Dict[str, float]:
+    """HQNR, D_lambda_K, D_s of a fused file (toolbox settings: 32 px blocks, interp23tap)."""
+    preset = get_preset(sensor)
+    f, p, m = (torch.from_numpy(gdal.Open(x).ReadAsArray().astype(np.float32)) for x in (fused, pan, ms))
+    f, p, m = f[None], p[None, None], m[None]
+    r = preset.ratio
+    out = all_full_resolution(f, p, upsample(m, r, "interp23tap"), pan_lowpass(p, r), r,
+                              preset.gains_for(m.shape[1]))
+    return {k: float(out[k][0]) for k in ("HQNR", "D_lambda_K", "D_s")}
+
+
+def timed_run(req: PansharpenRequest) -> Tuple[float, float]:
+    """(seconds of the whole run, seconds of the adaptation stage)."""
+    marks: Dict[str, float] = {}
+
+    def progress(fraction: float, message: str) -> None:
+        if message.startswith("adapting"):
+            marks.setdefault("start", time.perf_counter())
+            marks["end"] = time.perf_counter()
+
+    t0 = time.perf_counter()
+    run(req, progress)
+    total = time.perf_counter() - t0
+    adapt = marks["end"] - marks["start"] if marks else 0.0
+    return total, adapt
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
+    ap.add_argument("--pair", default="pleiades_otb", choices=sorted(SENSOR))
+    ap.add_argument("--size", type=int, default=512)
+    ap.add_argument("--backbone", default="fusionnet")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--full", action="store_true", help="also run whole-net fine-tuning (slow)")
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="adapt option")
+    args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    opts = dict(o.split("=", 1) for o in args.option)
+    sensor = SENSOR[args.pair]
+    modes: List[str] = ["none", "tailor"] + (["full"] if args.full else [])
+    with tempfile.TemporaryDirectory() as tmp:
+        pan, ms = make_crop(args.data, args.pair, args.size, tmp)
+        rows = []
+        for mode in modes:
+            out = os.path.join(tmp, f"{mode}.tif")
+            req = PansharpenRequest(pan, ms, out, method=args.backbone, sensor=sensor, device=args.device,
+                                    adapt=mode, adapt_options=opts if mode != "none" else {})
+            runs = [timed_run(req) for _ in range(args.repeats)]
+            rows.append((mode, statistics.median(t for t, _ in runs), statistics.median(a for _, a in runs),
+                         indices(out, pan, ms, sensor)))
+    base = rows[0][1]
+    print(f"{args.backbone} on {args.pair} centre crop {args.size}x{args.size} PAN ({sensor}), device "
+          f"{args.device}, torch threads {torch.get_num_threads()}, median of {args.repeats}, "
+          f"load average before {os.getloadavg()[0]:.2f}; adapt options {opts or 'defaults'}")
+    print("| adapt | run s | adaptation s | x plain | HQNR | D_lambda_K | D_s |")
+    print("|---|---|---|---|---|---|---|")
+    for mode, total, adapt, idx in rows:
+        print(f"| {mode} | {total:.2f} | {adapt:.2f} | {total / base:.2f} | {idx['HQNR']:.4f} | "
+              f"{idx['D_lambda_K']:.4f} | {idx['D_s']:.4f} |")
+
+
+if __name__ == "__main__":
+    main()
