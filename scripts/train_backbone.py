@@ -29,8 +29,8 @@ from engine.backbones import build_backbone  # noqa: E402
 from engine.weights import WEIGHTS_DIR, save_weights  # noqa: E402
 
 # (4-band, 8-band) steps: a few minutes of one (shared) CPU thread each; the 8-band simulation is one sensor.
-STEPS = {"pnn": (600, 700), "pannet": (500, 250), "dicnn": (600, 300), "msdcnn": (200, 100),
-         "fusionnet": (1500, 400), "lagconv": (100, 60)}
+STEPS = {"pnn": (400, 300), "pannet": (500, 250), "dicnn": (600, 300), "msdcnn": (200, 100),
+         "fusionnet": (1500, 400), "lagconv": (200, 60)}
 LR = {"pnn": 1e-3, "pannet": 1e-3, "dicnn": 1e-3, "msdcnn": 1e-3, "fusionnet": 1e-3, "lagconv": 5e-4}
 PATCH, BATCH = 32, 16
 
