@@ -1,0 +1,77 @@
+"""Shipped weights: manifest, checksums, size budget, refusal of a tampered file."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import pytest
+import torch
+
+from engine.backbones import BACKBONES
+from engine.errors import EngineError
+from engine.weights import WEIGHTS_DIR, load_backbone, read_checked, read_manifest, save_weights
+
+MODELS = [(name, bands) for name in BACKBONES for bands in (4, 8)]
+
+
+def test_every_backbone_ships_4_and_8_band_weights_under_10_mb() -> None:
+    models = read_manifest()["models"]
+    assert {f"{n}_{b}b" for n, b in MODELS} <= set(models)
+    total = sum(os.path.getsize(os.path.join(WEIGHTS_DIR, f)) for f in os.listdir(WEIGHTS_DIR))
+    assert total < 10 * 1024 * 1024
+    for entry in models.values():
+        assert entry["file"].endswith(".safetensors")
+        assert entry["held_out_indices"]["backbone"], "indices on held-out pairs are recorded"
+
+
+@pytest.mark.parametrize("name,bands", MODELS)
+def test_shipped_weights_pass_their_checksum_and_load(name: str, bands: int) -> None:
+    state, entry = read_checked(name, bands)
+    assert entry["bands"] == bands
+    net = load_backbone(name, bands, torch.device("cpu"))
+    assert not net.training
+    assert sum(v.numel() for v in state.values()) == entry["params"]
+
+
+def _copy(tmp_path: str, name: str = "dicnn", bands: int = 4) -> str:
+    folder = os.path.join(tmp_path, "weights")
+    os.makedirs(folder)
+    entry = read_manifest()["models"][f"{name}_{bands}b"]
+    shutil.copy(os.path.join(WEIGHTS_DIR, entry["file"]), folder)
+    with open(os.path.join(folder, "manifest.json"), "w") as f:
+        json.dump({"models": {f"{name}_{bands}b": entry}}, f)
+    return os.path.join(folder, entry["file"])
+
+
+def test_a_tampered_weight_file_is_refused(tmp_path) -> None:
+    path = _copy(str(tmp_path))
+    read_checked("dicnn", 4, os.path.dirname(path))  # the intact copy passes
+    with open(path, "r+b") as f:
+        f.seek(-1, os.SEEK_END)
+        last = f.read(1)
+        f.seek(-1, os.SEEK_END)
+        f.write(bytes([last[0] ^ 0xFF]))
+    with pytest.raises(EngineError, match="fails its sha256 check.*refusing"):
+        load_backbone("dicnn", 4, torch.device("cpu"), folder=os.path.dirname(path))
+
+
+def test_missing_weights_and_files_are_clear_errors(tmp_path) -> None:
+    path = _copy(str(tmp_path))
+    with pytest.raises(EngineError, match="no pretrained weights for 'pnn' with 4 bands"):
+        read_checked("pnn", 4, os.path.dirname(path))
+    os.remove(path)
+    with pytest.raises(EngineError, match="weight file missing"):
+        read_checked("dicnn", 4, os.path.dirname(path))
+
+
+def test_save_then_load_round_trip(tmp_path) -> None:
+    from engine.backbones import build_backbone
+
+    torch.manual_seed(3)
+    net = build_backbone("pnn", 5)
+    entry = save_weights(net, "pnn", 5, str(tmp_path))
+    loaded = load_backbone("pnn", 5, torch.device("cpu"), folder=str(tmp_path))
+    assert entry["sha256"] == read_manifest(str(tmp_path))["models"]["pnn_5b"]["sha256"]
+    for k, v in net.state_dict().items():
+        assert torch.equal(v, loaded.state_dict()[k])
