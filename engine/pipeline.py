@@ -25,8 +25,9 @@ from .raster.writer import TILE, AtomicGeoTiff
 from .request import PansharpenRequest, validate_request
 from .stats import GlobalStats, compute_stats, ms_band_means
 
-#: GDAL block cache during a run (restored after, see raster/cache.py)
-GDAL_CACHE_BYTES = 64 * 1024 * 1024
+#: GDAL block cache during a run (restored after, see raster/cache.py): room for a row of 1024-pixel
+#: output blocks (65 MB for 8000 x 4 bands UInt16), so rows are compressed at the flush, in parallel
+GDAL_CACHE_BYTES = 128 * 1024 * 1024
 
 
 @dataclass
