@@ -36,7 +36,7 @@ from .physics.sensors import SensorGuess, resolve_preset
 from .physics.wald import reduced_pair
 from .progress import CancelToken, ProgressCallback, StageProgress, no_progress
 from .raster.align import AlignedPair, align
-from .raster.blocks import Block, read_block
+from .raster.blocks import Block, read_block, read_padded, read_valid
 from .raster.inputs import RasterInfo, open_raster
 from .request import PansharpenRequest, validate_request
 
@@ -91,12 +91,10 @@ def _fill_invalid(x: np.ndarray, valid: Optional[np.ndarray]) -> None:
 
 def _read_window(info: RasterInfo, x: int, y: int, w: int, h: int) -> Tuple[np.ndarray, np.ndarray]:
     """(C, h, w) float32 values and (h, w) validity of a raster window."""
-    ds = info.dataset
-    data = np.asarray(ds.ReadAsArray(x, y, w, h), dtype=np.float32).reshape(info.count, h, w)
-    valid = np.ones((h, w), dtype=bool)
-    if info.has_mask:
-        for b in range(info.count):
-            valid &= ds.GetRasterBand(b + 1).GetMaskBand().ReadAsArray(x, y, w, h) > 0
+    bands = list(info.bands)  # data bands only: an alpha band is a mask, not data
+    data = read_padded(info.dataset, bands, x, y, w, h)
+    valid = read_valid(info.dataset, bands, x, y, w, h, alpha=info.alpha) if info.has_mask \
+        else np.ones((h, w), dtype=bool)
     return data, valid
 
 

@@ -75,7 +75,7 @@ def _clip(x: int, y: int, w: int, h: int, xs: int, ys: int) -> Tuple[Tuple[int, 
     return (cx0, cy0, cx1 - cx0, cy1 - cy0), pad
 
 
-def _read_padded(ds: gdal.Dataset, bands: List[int], x: int, y: int, w: int, h: int) -> np.ndarray:
+def read_padded(ds: gdal.Dataset, bands: List[int], x: int, y: int, w: int, h: int) -> np.ndarray:
     """Read float32 (C, h, w) at (x, y); parts outside the raster replicate the nearest edge pixel."""
     (cx, cy, cw, ch), pad = _clip(x, y, w, h, ds.RasterXSize, ds.RasterYSize)
     data = ds.ReadAsArray(cx, cy, cw, ch, band_list=bands, buf_type=gdal.GDT_Float32)
@@ -85,7 +85,7 @@ def _read_padded(ds: gdal.Dataset, bands: List[int], x: int, y: int, w: int, h: 
     return data
 
 
-def _read_valid(ds: gdal.Dataset, bands: List[int], x: int, y: int, w: int, h: int,
+def read_valid(ds: gdal.Dataset, bands: List[int], x: int, y: int, w: int, h: int,
                 alpha: Optional[int] = None) -> np.ndarray:
     """(h, w) bool: valid in every band (GDAL mask bands: nodata, alpha, per-dataset masks) and where the
     alpha band, if given, is not 0 (GDAL itself uses an alpha band as mask only for gray or RGB + alpha)."""
@@ -126,8 +126,8 @@ def read_ms(pair: AlignedPair, block: Block,
     ex, ey = block.x - block.halo, block.y - block.halo
     args = (pair.ms_source, pair.ms_bands, pair.ms_x0 + ex // r, pair.ms_y0 + ey // r,
             block.ext_w // r, block.ext_h // r)
-    valid = _read_valid(*args, alpha=pair.ms_alpha) if with_masks and pair.ms_has_mask else None
-    return _read_padded(*args), valid
+    valid = read_valid(*args, alpha=pair.ms_alpha) if with_masks and pair.ms_has_mask else None
+    return read_padded(*args), valid
 
 
 def read_block(pair: AlignedPair, block: Block, with_masks: bool = True) -> BlockData:
@@ -135,7 +135,7 @@ def read_block(pair: AlignedPair, block: Block, with_masks: bool = True) -> Bloc
     ex, ey = block.x - block.halo, block.y - block.halo
     pan_args = (pair.pan.dataset, [pair.pan.bands[0]], pair.pan_x0 + ex, pair.pan_y0 + ey, block.ext_w,
                 block.ext_h)
-    pan = _read_padded(*pan_args)[0]
-    pan_valid = _read_valid(*pan_args, alpha=pair.pan.alpha) if with_masks and pair.pan.has_mask else None
+    pan = read_padded(*pan_args)[0]
+    pan_valid = read_valid(*pan_args, alpha=pair.pan.alpha) if with_masks and pair.pan.has_mask else None
     ms, ms_valid = read_ms(pair, block, with_masks)
     return BlockData(pan, ms, pan_valid, ms_valid)

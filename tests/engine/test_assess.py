@@ -105,6 +105,22 @@ def test_nodata_is_filled_and_said(qb_fused: tuple, tmp_path) -> None:
     assert 0.5 < report.indices["HQNR"] <= 1.0
 
 
+def test_an_alpha_band_is_a_mask_not_a_band(qb_fused: tuple, tmp_path) -> None:
+    pan, ms, fused = qb_fused
+    data = _read(fused)
+    alpha = np.full((1,) + data.shape[1:], 255.0, dtype=np.float32)
+    alpha[:, :16, :] = 0.0
+    with_alpha = _copy_with(fused, str(tmp_path / "alpha.tif"), np.concatenate([data, alpha]))
+    ds = gdal.Open(with_alpha, gdal.GA_Update)  # keep the dataset alive while its band is used
+    ds.GetRasterBand(5).SetColorInterpretation(gdal.GCI_AlphaBand)
+    ds = None
+    report = assess_files(pan, ms, with_alpha)
+    plain = assess_files(pan, ms, fused)
+    assert any("6.2% of the assessed window is nodata" in n for n in report.notes)
+    assert report.indices["HQNR"] != plain.indices["HQNR"]
+    assert 0.5 < report.indices["HQNR"] <= 1.0
+
+
 def test_run_with_report_writes_json_with_indices_and_timings(tmp_path) -> None:
     pan, ms = pair_paths("landsat7")
     req = PansharpenRequest(pan, ms, str(tmp_path / "l7.tif"), method="gsa")
