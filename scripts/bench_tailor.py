@@ -3,6 +3,7 @@
     python scripts/bench_tailor.py [--data ../shared/data] [--pair pleiades_otb] [--size 512]
         [--backbone fusionnet] [--repeats 3] [--full] [--threads N] [--device cpu|cuda|auto]
         [--option KEY=VALUE ...]   (adapt options, e.g. --option steps=30 --option tailor=conditional)
+        [--classical gs,mtf_glp_hpm]   (classical methods added as rows, adapt none)
 
 Crops size x size PAN pixels (and the matching MS) from the centre of a pair in the shared data folder
 (pixel values unchanged), runs engine.pipeline.run end to end (GeoTIFF in, GeoTIFF out) with --adapt none,
@@ -89,30 +90,33 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="adapt option")
+    ap.add_argument("--classical", default="", help="comma-separated classical methods added as rows")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     opts = dict(o.split("=", 1) for o in args.option)
     sensor = SENSOR[args.pair]
-    modes: List[str] = ["none", "tailor"] + (["full"] if args.full else [])
+    adapts = ["none", "tailor"] + (["full"] if args.full else [])
+    modes: List[Tuple[str, str]] = [(args.backbone, m) for m in adapts]
+    modes += [(m, "none") for m in args.classical.split(",") if m]
     with tempfile.TemporaryDirectory() as tmp:
         pan, ms = make_crop(args.data, args.pair, args.size, tmp)
         rows = []
-        for mode in modes:
-            out = os.path.join(tmp, f"{mode}.tif")
-            req = PansharpenRequest(pan, ms, out, method=args.backbone, sensor=sensor, device=args.device,
+        for method, mode in modes:
+            out = os.path.join(tmp, f"{method}_{mode}.tif")
+            req = PansharpenRequest(pan, ms, out, method=method, sensor=sensor, device=args.device,
                                     adapt=mode, adapt_options=opts if mode != "none" else {})
             runs = [timed_run(req) for _ in range(args.repeats)]
-            rows.append((mode, statistics.median(t for t, _ in runs), statistics.median(a for _, a in runs),
-                         indices(out, pan, ms, sensor)))
-    base = rows[0][1]
+            rows.append((method, mode, statistics.median(t for t, _ in runs),
+                         statistics.median(a for _, a in runs), indices(out, pan, ms, sensor)))
+    base = rows[0][2]
     print(f"{args.backbone} on {args.pair} centre crop {args.size}x{args.size} PAN ({sensor}), device "
           f"{args.device}, torch threads {torch.get_num_threads()}, median of {args.repeats}, "
           f"load average before {os.getloadavg()[0]:.2f}; adapt options {opts or 'defaults'}")
-    print("| adapt | run s | adaptation s | x plain | HQNR | D_lambda_K | D_s |")
-    print("|---|---|---|---|---|---|---|")
-    for mode, total, adapt, idx in rows:
-        print(f"| {mode} | {total:.2f} | {adapt:.2f} | {total / base:.2f} | {idx['HQNR']:.4f} | "
+    print("| method | adapt | run s | adaptation s | x plain | HQNR | D_lambda_K | D_s |")
+    print("|---|---|---|---|---|---|---|---|")
+    for method, mode, total, adapt, idx in rows:
+        print(f"| {method} | {mode} | {total:.2f} | {adapt:.2f} | {total / base:.2f} | {idx['HQNR']:.4f} | "
               f"{idx['D_lambda_K']:.4f} | {idx['D_s']:.4f} |")
 
 

@@ -3,7 +3,7 @@
 Keys of PansharpenRequest.adapt_options (all optional):
   patch (PAN px, default 64; inner patch side, a multiple of 32 for the D_s loss), fraction (of the
   candidate patches, default 0.25), max_patches (default 8), sampler (diverse | random), steps
-  (tailor 30, full 100), lr (tailor 1e-3; full 1e-5 as Z-PNN), tailor (light | conditional), hidden
+  (tailor 50, full 100), lr (tailor 2e-3; full 1e-5 as Z-PNN), tailor (light | conditional), hidden
   (tailor width, 16), seed (0), loss_weights ('spectral,spatial,consistency'; default per sensor preset),
   spatial_loss (ds | structural).
 """
@@ -32,8 +32,8 @@ class AdaptOptions:
     fraction: float = 0.25
     max_patches: int = 8
     sampler: str = "diverse"
-    steps: int = 30
-    lr: float = 1e-3
+    steps: int = 50
+    lr: float = 2e-3
     tailor: str = "light"
     hidden: int = 16
     seed: int = 0
@@ -67,8 +67,8 @@ def parse_adapt_options(mode: str, values: Mapping[str, object]) -> AdaptOptions
         fraction=_get(values, "fraction", float, 0.25, lambda v: 0 < v <= 1, "in (0, 1]"),
         max_patches=_get(values, "max_patches", int, 8, lambda v: 1 <= v <= 1024, "from 1 to 1024"),
         sampler=_get(values, "sampler", str, "diverse", lambda v: v in SAMPLERS, " or ".join(SAMPLERS)),
-        steps=_get(values, "steps", int, 100 if full else 30, lambda v: 0 <= v <= 100000, "from 0 to 100000"),
-        lr=_get(values, "lr", float, 1e-5 if full else 1e-3, lambda v: 0 < v <= 1, "in (0, 1]"),
+        steps=_get(values, "steps", int, 100 if full else 50, lambda v: 0 <= v <= 100000, "from 0 to 100000"),
+        lr=_get(values, "lr", float, 1e-5 if full else 2e-3, lambda v: 0 < v <= 1, "in (0, 1]"),
         tailor=_get(values, "tailor", str, "light", lambda v: v in TAILORS, " or ".join(TAILORS)),
         hidden=_get(values, "hidden", int, 16, lambda v: 1 <= v <= 256, "from 1 to 256"),
         seed=_get(values, "seed", int, 0, lambda v: v >= 0, "a non-negative integer"),
