@@ -148,3 +148,21 @@ def test_adam_matches_torch_adam() -> None:
             ((p - i) ** 2).sum().backward()
             opt.step()
     assert torch.allclose(a, b, atol=1e-6)
+
+
+def test_raster_patches_match_in_memory_patches(qb_tensors: tuple) -> None:
+    from engine.adapt.raster_patches import raster_patches
+    from engine.raster.align import align
+    from engine.raster.inputs import open_raster
+
+    pan_path, ms_path = pair_paths("quickbird")
+    pair = align(open_raster(pan_path, "PAN"), open_raster(ms_path, "MS"), "cubic")
+    got = raster_patches(pair, 64, 16, 1.0, 16, "random", 2047.0, "bicubic", torch.device("cpu"),
+                         np.random.default_rng(0))
+    ref = image_patches(qb_tensors[0], qb_tensors[1], 4, 64, 16, 1.0, 16, "random", np.random.default_rng(0))
+    assert got.origins == ref.origins and got.lms.shape == ref.lms.shape
+    interior = [i for i, (y, x) in enumerate(got.origins) if 16 <= y <= 256 - 80 and 16 <= x <= 256 - 80]
+    assert len(interior) == 4
+    for i in interior:
+        assert torch.allclose(got.pan[i], ref.pan[i]) and torch.allclose(got.ms[i], ref.ms[i])
+        assert torch.allclose(got.lms[i], ref.lms[i], atol=1e-5)
