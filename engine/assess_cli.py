@@ -63,18 +63,11 @@ def add_metrics_parser(sub: Any) -> None:
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
-    from .cli import ProgressBar
+    from .cli import progress_bar
 
-    bar = None if args.quiet else ProgressBar(sys.stderr)
-    try:
+    with progress_bar(args.quiet) as progress:
         report = assess_files(args.pan, args.ms, args.fused, args.reference, args.sensor, args.max_size,
-                              _settings(args), args.device, bar or (lambda f, m: None))
-    except BaseException:
-        if bar:
-            bar.close(keep=False)
-        raise
-    if bar:
-        bar.close()
+                              _settings(args), args.device, progress)
     path = args.json or default_json_path(args.fused)
     report.write_json(path)
     print(report.table())

@@ -4,12 +4,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import Dict, List, NoReturn, Optional, TextIO
+from contextlib import contextmanager
+from typing import Dict, Iterator, List, NoReturn, Optional, TextIO
 
 from .adapt.cli_args import adapt_options_from_args, add_adapt_arguments
 from .assess_cli import add_assess_arguments, add_metrics_parser, run_assessed
 from .errors import Cancelled, EngineError
 from .methods.registry import list_methods
+from .progress import ProgressCallback, no_progress
 from .request import (
     ALIGN_RESAMPLINGS,
     DEFAULT_METHOD,
@@ -84,22 +86,29 @@ def request_from_args(args: argparse.Namespace) -> PansharpenRequest:
                              adapt=args.adapt, adapt_options=adapt_options_from_args(args))
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from .pipeline import run
-
-    bar = None if args.quiet else ProgressBar(sys.stderr)
-    report = None
+@contextmanager
+def progress_bar(quiet: bool) -> Iterator[ProgressCallback]:
+    """A stderr progress bar as a progress callback; erased when the body fails, ended with a newline."""
+    bar = None if quiet else ProgressBar(sys.stderr)
     try:
-        if args.report or args.reduced:  # quality assessment (engine/assess_cli.py)
-            result, report = run_assessed(args, request_from_args(args), bar or (lambda f, m: None))
-        else:
-            result = run(request_from_args(args), progress=bar or (lambda f, m: None))
+        yield bar or no_progress
     except BaseException:
         if bar:
             bar.close(keep=False)
         raise
     if bar:
         bar.close()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .pipeline import run
+
+    report = None
+    with progress_bar(args.quiet) as progress:
+        if args.report or args.reduced:  # quality assessment (engine/assess_cli.py)
+            result, report = run_assessed(args, request_from_args(args), progress)
+        else:
+            result = run(request_from_args(args), progress=progress)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     print(f"sensor: {result.sensor} ({result.sensor_reason})", file=sys.stderr)
