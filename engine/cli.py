@@ -7,7 +7,7 @@ import time
 from contextlib import contextmanager
 from typing import Dict, Iterator, List, NoReturn, Optional, TextIO
 
-from .adapt.cli_args import adapt_options_from_args, add_adapt_arguments
+from .adapt.cli_args import adapt_mode_from_args, adapt_options_from_args, add_adapt_arguments
 from .assess_cli import add_assess_arguments, add_metrics_parser, run_assessed
 from .errors import Cancelled, EngineError
 from .methods.registry import list_methods
@@ -83,7 +83,7 @@ def request_from_args(args: argparse.Namespace) -> PansharpenRequest:
                              sensor=args.sensor, output_dtype=args.dtype, device=args.device,
                              block_size=args.block_size, upsampler=args.upsampler,
                              align_resampling=args.align_resampling, options=parse_options(args.option),
-                             adapt=args.adapt, adapt_options=adapt_options_from_args(args))
+                             adapt=adapt_mode_from_args(args), adapt_options=adapt_options_from_args(args))
 
 
 @contextmanager

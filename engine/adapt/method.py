@@ -8,6 +8,7 @@ tailor's receptive field, so tiled output stays exact.
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from typing import Dict
 
 import numpy as np
@@ -21,10 +22,12 @@ from ..methods.deep import CPU_TILE, DeepMethod, model_bands_for, run_with_oom_r
 from ..progress import CancelToken, ProgressCallback
 from ..raster.align import AlignedPair
 from ..raster.blocks import round_up
-from ..weights import read_checked
+from ..weights import model_key, read_checked, read_manifest
 from .losses import weights_for
-from .options import AdaptOptions
+from .options import FILE_KEYS, AdaptOptions
+from .persist import load_tailor, save_tailor, tailor_metadata
 from .raster_patches import raster_patches
+from .tailor import TailoredBackbone
 from .train import TrainResult, TrainSettings, finetune_full, train_tailor
 
 
@@ -69,6 +72,8 @@ def adapt_method(method: Method, pair: AlignedPair, ctx: FusionContext, opts: Ad
     mb = model_bands_for(n)
     if n != mb:
         raise EngineError(f"adaptation '{opts.mode}' needs an MS with 4 or 8 bands for now, this one has {n}")
+    if opts.load_tailor:
+        return _loaded_method(method.name, mb, opts.load_tailor, device, progress)
     if opts.patch % pair.ratio:
         raise EngineError(f"adapt option patch ({opts.patch}) must be a multiple of the ratio {pair.ratio}")
     t0 = time.perf_counter()
@@ -94,4 +99,25 @@ def adapt_method(method: Method, pair: AlignedPair, ctx: FusionContext, opts: Ad
         result = train_tailor(net, patches, pair.ratio, ctx.ms_gains, ctx.pan_gain, weights, settings,
                               stage, cancel)
     seconds = {"sample": sample_s, **result.seconds}
+    if opts.save_tailor and isinstance(result.net, TailoredBackbone):
+        options = {k: v for k, v in asdict(opts).items() if k not in FILE_KEYS}
+        save_tailor(opts.save_tailor, result.net, tailor_metadata(
+            result.net, method.name, mb, sensor, backbone_sha256(method.name, mb), options))
     return AdaptedDeepMethod(method.name, result.net, opts.mode, seconds)
+
+
+def backbone_sha256(name: str, bands: int) -> str:
+    """sha256 of the shipped weight file of (backbone, bands), from the manifest ('' when absent)."""
+    entry = read_manifest().get("models", {}).get(model_key(name, bands), {})
+    return str(entry.get("sha256", ""))
+
+
+def _loaded_method(name: str, bands: int, path: str, device: torch.device,
+                   progress: ProgressCallback) -> AdaptedDeepMethod:
+    """The backbone with a saved tailor (no sampling, no training); seconds {'load': ...}."""
+    t0 = time.perf_counter()
+    progress(0.0, "load tailor")
+    net = trainable_backbone(name, bands, device)
+    tailored, _ = load_tailor(path, net, name, bands, backbone_sha256(name, bands))
+    progress(1.0, "tailor loaded")
+    return AdaptedDeepMethod(name, tailored, "tailor", {"load": time.perf_counter() - t0})

@@ -6,9 +6,12 @@ Keys of PansharpenRequest.adapt_options (all optional):
   (tailor 50, full 100), lr (tailor 2e-3; full 1e-5 as Z-PNN), tailor (light | conditional), hidden
   (tailor width, 16), seed (0), loss_weights ('spectral,spatial,consistency'; default per sensor preset),
   spatial_loss (ds | structural).
+File keys (paths, mode tailor only; engine/adapt/persist.py): save_tailor (write the trained tailor),
+load_tailor (apply a saved tailor instead of training one).
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Callable, Dict, Mapping, Optional, TypeVar
 
@@ -20,6 +23,7 @@ from .tailor import TAILORS
 ADAPT_MODES = ("none", "tailor", "full")
 KEYS = ("patch", "fraction", "max_patches", "sampler", "steps", "lr", "tailor", "hidden", "seed",
         "loss_weights", "spatial_loss")
+FILE_KEYS = ("save_tailor", "load_tailor")
 T = TypeVar("T")
 
 
@@ -39,6 +43,8 @@ class AdaptOptions:
     seed: int = 0
     loss_weights: Optional[str] = None
     spatial_loss: str = "ds"
+    save_tailor: Optional[str] = None
+    load_tailor: Optional[str] = None
 
 
 def _get(values: Mapping[str, object], key: str, cast: Callable[[str], T], default: T,
@@ -56,7 +62,7 @@ def _get(values: Mapping[str, object], key: str, cast: Callable[[str], T], defau
 
 def parse_adapt_options(mode: str, values: Mapping[str, object]) -> AdaptOptions:
     """Validated options for `mode` ('tailor' or 'full'); raises EngineError naming the bad key."""
-    unknown = sorted(set(values) - set(KEYS))
+    unknown = sorted(set(values) - set(KEYS) - set(FILE_KEYS))
     if unknown:
         raise EngineError(f"unknown adapt option '{unknown[0]}'; known: {', '.join(KEYS)}")
     full = mode == "full"
@@ -75,7 +81,26 @@ def parse_adapt_options(mode: str, values: Mapping[str, object]) -> AdaptOptions
         loss_weights=_get(values, "loss_weights", str, None, lambda v: True, "three numbers"),  # type: ignore[arg-type]
         spatial_loss=_get(values, "spatial_loss", str, "ds", lambda v: v in SPATIAL_KINDS,
                           " or ".join(SPATIAL_KINDS)),
+        save_tailor=_path(values, "save_tailor"),
+        load_tailor=_path(values, "load_tailor"),
     )
+
+
+def _path(values: Mapping[str, object], key: str) -> Optional[str]:
+    """An absolute path (case kept), or None when not given."""
+    raw = str(values.get(key) or "").strip()
+    return os.path.abspath(raw) if raw else None
+
+
+def _check_files(opts: AdaptOptions) -> None:
+    """Tailor files only with mode tailor; the file to load must exist, the folder to save into too."""
+    for key, path in (("save_tailor", opts.save_tailor), ("load_tailor", opts.load_tailor)):
+        if path and opts.mode != "tailor":
+            raise EngineError(f"{key.replace('_', ' ')} needs adaptation 'tailor', not '{opts.mode}'")
+    if opts.load_tailor and not os.path.isfile(opts.load_tailor):
+        raise EngineError(f"tailor file not found: {opts.load_tailor}")
+    if opts.save_tailor and not os.path.isdir(os.path.dirname(opts.save_tailor)):
+        raise EngineError(f"folder of the tailor file does not exist: {os.path.dirname(opts.save_tailor)}")
 
 
 def check_adapt(mode: str, values: Dict[str, object]) -> str:
@@ -83,8 +108,11 @@ def check_adapt(mode: str, values: Dict[str, object]) -> str:
     m = (mode or "none").strip().lower()
     if m not in ADAPT_MODES:
         raise EngineError(f"unknown adaptation '{mode}'; choose one of: {', '.join(ADAPT_MODES)}")
+    if m == "none" and any(values.get(k) for k in FILE_KEYS):
+        raise EngineError("a tailor file to save or load needs adaptation 'tailor'")
     if m != "none":
         opts = parse_adapt_options(m, values)
+        _check_files(opts)
         if opts.loss_weights is not None:
             from .losses import weights_for
             weights_for("generic", opts.loss_weights, opts.spatial_loss)

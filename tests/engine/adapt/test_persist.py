@@ -1,0 +1,112 @@
+"""Saved tailors: round trip (file and pipeline), mismatches and corrupt files refused."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+import torch
+from osgeo import gdal
+
+from engine.adapt.persist import load_tailor, save_tailor, tailor_metadata
+from engine.adapt.tailor import TailoredBackbone, build_tailor
+from engine.backbones.registry import build_backbone
+from engine.cli import main
+from engine.errors import EngineError
+from tests.conftest import pair_paths
+
+SHA = "ab" * 32
+
+
+def _tailored(kind: str) -> TailoredBackbone:
+    torch.manual_seed(1)
+    net = build_backbone("fusionnet", 4).eval()
+    tailor = build_tailor(kind, net.feature_channels, 8)
+    with torch.no_grad():  # a trained tailor: the zero-initialised last layer made non-zero
+        torch.nn.init.normal_(tailor.expand.weight, std=0.05)
+    tailored = TailoredBackbone(net, tailor).freeze_backbone()
+    if kind == "conditional":
+        tailor.condition(torch.randn(2, net.feature_channels, 8, 8) * 3 + 1)  # type: ignore[operator]
+    return tailored.eval()
+
+
+def _save(tmp_path, kind: str = "light") -> tuple:  # type: ignore[no-untyped-def]
+    tailored = _tailored(kind)
+    path = str(tmp_path / "t.safetensors")
+    meta = tailor_metadata(tailored, "fusionnet", 4, "quickbird", SHA, {"steps": 5})
+    save_tailor(path, tailored, meta)
+    return tailored, path
+
+
+@pytest.mark.parametrize("kind", ["light", "conditional"])
+def test_round_trip_gives_the_same_output(tmp_path, kind: str) -> None:
+    tailored, path = _save(tmp_path, kind)
+    fresh = build_backbone("fusionnet", 4)
+    fresh.load_state_dict(tailored.net.state_dict())
+    loaded, meta = load_tailor(path, fresh.eval(), "fusionnet", 4, SHA)
+    assert meta["tailor"] == kind and meta["hidden"] == 8 and meta["sensor"] == "quickbird"
+    assert meta["options"] == {"steps": 5}
+    lms, pan = torch.rand(1, 4, 32, 32), torch.rand(1, 1, 32, 32)
+    with torch.no_grad():
+        expected, got = tailored(lms, pan), loaded(lms, pan)
+        plain = tailored.net(lms, pan)
+    assert not torch.equal(expected, plain)  # the tailor does something, so equality below means something
+    assert torch.equal(expected, got)
+
+
+@pytest.mark.parametrize("backbone,bands,sha,word", [("pnn", 4, SHA, "'fusionnet'"),
+                                                     ("fusionnet", 8, SHA, "4-band"),
+                                                     ("fusionnet", 4, "cd" * 32, "other")])
+def test_mismatch_is_refused(tmp_path, backbone: str, bands: int, sha: str, word: str) -> None:
+    _, path = _save(tmp_path)
+    net = build_backbone(backbone, bands)
+    with pytest.raises(EngineError, match=word) as info:
+        load_tailor(path, net, backbone, bands, sha)
+    assert "\n" not in str(info.value)
+
+
+def test_corrupt_files_are_refused(tmp_path) -> None:
+    _, path = _save(tmp_path)
+    data = open(path, "rb").read()
+    cases = {"truncated": data[: len(data) // 2], "garbage": os.urandom(200), "empty": b"",
+             "header": data[:8] + b"{not json" + data[17:]}
+    for name, content in cases.items():
+        bad = tmp_path / f"{name}.safetensors"
+        bad.write_bytes(content)
+        with pytest.raises(EngineError, match="not a tailor file"):
+            load_tailor(str(bad), build_backbone("fusionnet", 4), "fusionnet", 4, SHA)
+
+
+def test_backbone_weights_file_is_not_a_tailor(tmp_path) -> None:
+    from safetensors.torch import save_file
+    path = str(tmp_path / "w.safetensors")
+    save_file({"w": torch.zeros(3)}, path, metadata={"backbone": "fusionnet", "bands": "4"})
+    with pytest.raises(EngineError, match="not a tailor file"):
+        load_tailor(path, build_backbone("fusionnet", 4), "fusionnet", 4, SHA)
+
+
+def _run(tmp_path, out: str, *extra: str) -> np.ndarray:  # type: ignore[no-untyped-def]
+    pan, ms = pair_paths("quickbird")
+    path = str(tmp_path / out)
+    assert main(["run", "--pan", pan, "--ms", ms, "--out", path, "--method", "fusionnet",
+                 "--dtype", "float32", "--quiet", *extra]) == 0
+    return gdal.Open(path).ReadAsArray()
+
+
+def test_pipeline_round_trip_and_refusals(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    tailor = str(tmp_path / "qb.safetensors")
+    saved = _run(tmp_path, "a.tif", "--adapt", "tailor", "--adapt-steps", "3", "--adapt-lr", "0.05",
+                 "--adapt-max-patches", "2", "--save-tailor", tailor)
+    loaded = _run(tmp_path, "b.tif", "--load-tailor", tailor)
+    plain = _run(tmp_path, "c.tif")
+    assert not np.array_equal(saved, plain)
+    assert np.array_equal(saved, loaded)
+    pan, ms = pair_paths("quickbird")
+    capsys.readouterr()
+    for extra in (["--method", "pnn", "--load-tailor", tailor], ["--method", "fusionnet", "--adapt", "full",
+                                                                 "--load-tailor", tailor]):
+        out = str(tmp_path / "d.tif")
+        assert main(["run", "--pan", pan, "--ms", ms, "--out", out, "--quiet", *extra]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("error:")
+    assert not os.path.exists(tmp_path / "d.tif")
