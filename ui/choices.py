@@ -19,6 +19,22 @@ DEFAULT_BLOCK_SIZE = 1024
 DEFAULT_ASSESS_MAX_SIZE = 2048
 ROUNDINGS = ("none", "matlab")
 DEFAULT_METRICS_UPSAMPLER = "interp23tap"
+# Copies of engine/adapt/options.py (ADAPT_MODES, AdaptOptions defaults), engine.adapt.patches.SAMPLERS
+# and engine.adapt.tailor.TAILORS (a test keeps them equal): engine/adapt imports torch.
+ADAPT_MODES = ("none", "tailor", "full")
+ADAPT_TITLES = {"none": "None (pretrained net)", "tailor": "Feature Tailor", "full": "Full fine-tune"}
+ADAPT_STEPS = {"tailor": 50, "full": 100}
+ADAPT_LR = {"tailor": 2e-3, "full": 1e-5}
+ADAPT_PATCH = 64
+ADAPT_FRACTION = 0.25
+ADAPT_MAX_PATCHES = 8
+ADAPT_SAMPLERS = ("diverse", "random")
+ADAPT_TAILORS = ("light", "conditional")
+ADAPT_SEED = 0
+DEEP_FAMILY = "deep backbone"
+# The dock's first-run choice (the product's main job); remembered choices win.
+DOCK_DEFAULT_METHOD = "fusionnet"
+DOCK_DEFAULT_ADAPT = "tailor"
 
 
 @dataclass(frozen=True)
@@ -37,6 +53,15 @@ def methods() -> List[MethodChoice]:
     from ..engine.methods.registry import list_methods
 
     return [MethodChoice(m.name, m.title or m.name, m.summary) for m in list_methods()]
+
+
+def deep_method_names() -> List[str]:
+    """Methods that per-image adaptation applies to (the deep backbones; none without torch)."""
+    if torch_problem() is not None:
+        return []
+    from ..engine.methods.registry import list_methods
+
+    return [m.name for m in list_methods() if m.family == DEEP_FAMILY]
 
 
 def method_names() -> List[str]:

@@ -24,6 +24,7 @@ from .indices_view import IndicesView
 from .layers import add_result_layer
 from .quality import log_lines
 from .runtime import torch_problem, torch_summary
+from .stages import StageLog
 from .worker import FusionOutcome, FusionWorker
 
 TITLE = "Pansharpen & Adapt"
@@ -46,6 +47,7 @@ class PansharpenDock(QgsDockWidget):
         self.report: Optional[Any] = None  # engine AssessmentReport of the last run, when assessed
         self._status = ""
         self._started = 0.0
+        self._stages = StageLog()
         self.form = FusionForm()
         self.run_button = QPushButton("Run")
         self.cancel_button = QPushButton("Cancel")
@@ -132,7 +134,9 @@ class PansharpenDock(QgsDockWidget):
         self.indices.clear()
         self._set_running(True)
         self._started = time.perf_counter()
-        self.log(f"running {request.method}: {os.path.basename(request.pan)} + "
+        self._stages = StageLog()
+        adapt = f" + {request.adapt} adaptation" if request.adapt != "none" else ""
+        self.log(f"running {request.method}{adapt}: {os.path.basename(request.pan)} + "
                  f"{os.path.basename(request.ms)} -> {request.output}")
         worker.start()
 
@@ -146,6 +150,12 @@ class PansharpenDock(QgsDockWidget):
     def _on_progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(round(100 * fraction)))
         self.progress.setFormat(f"%p%  {message}")
+        had_adapt_time = self._stages.adapt_seconds is not None
+        stage = self._stages.new_stage(message)
+        if stage:
+            self.log(stage)
+        if not had_adapt_time and self._stages.adapt_seconds is not None:
+            self.log(f"adaptation took {self._stages.adapt_seconds:.1f} s")
 
     def _on_succeeded(self, outcome: FusionOutcome) -> None:
         result = outcome.result

@@ -14,6 +14,7 @@ from qgis.PyQt.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLineEdit, QS
 
 from ..engine.request import DEFAULT_METHOD, PansharpenRequest
 from . import choices
+from .adapt_form import AdaptForm
 from .layers import raster_path
 
 SETTINGS_PREFIX = "pansharpen_adapt/dock/"
@@ -66,14 +67,21 @@ class FusionForm(QWidget):
         self.block_size.setSuffix(" px")
         self.options = QLineEdit()
         self.options.setPlaceholderText("key=value;key=value (method options)")
+        self.adapt = AdaptForm()
         self._layout()
         self.restore()
+        self.method.currentIndexChanged.connect(self._method_changed)
+        self._method_changed()
+
+    def _method_changed(self) -> None:
+        self.adapt.set_method(str(self.method.currentData()))
 
     def _layout(self) -> None:
         form = QFormLayout()
         form.addRow("PAN layer", self.pan)
         form.addRow("MS layer", self.ms)
         form.addRow("Method", self.method)
+        form.addRow("Adaptation", self.adapt.mode)
         form.addRow("Sensor", self.sensor)
         form.addRow("Output", self.output)
         form.addRow(self.assess)
@@ -88,6 +96,7 @@ class FusionForm(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addLayout(form)
         outer.addWidget(self.advanced)
+        outer.addWidget(self.adapt.group)
 
     def guess_layers(self) -> None:
         """Fix obviously wrong picks: PAN should have one band, MS several."""
@@ -104,9 +113,12 @@ class FusionForm(QWidget):
                 self.ms.setLayer(multi[0])
 
     def restore(self) -> None:
-        """Last choices from QgsSettings (defaults: engine default method, auto everything)."""
+        """Last choices from QgsSettings (first run: fusionnet with Feature Tailor, auto everything)."""
         s = QgsSettings()
-        _select(self.method, str(s.value(SETTINGS_PREFIX + "method", DEFAULT_METHOD)))
+        first = (choices.DOCK_DEFAULT_METHOD if choices.DOCK_DEFAULT_METHOD in choices.method_names()
+                 else DEFAULT_METHOD)
+        _select(self.method, str(s.value(SETTINGS_PREFIX + "method", first)))
+        self.adapt.restore(s, SETTINGS_PREFIX)
         _select(self.sensor, str(s.value(SETTINGS_PREFIX + "sensor", "auto")))
         _select(self.dtype, str(s.value(SETTINGS_PREFIX + "dtype", "auto")))
         _select(self.device, str(s.value(SETTINGS_PREFIX + "device", "auto")))
@@ -124,6 +136,7 @@ class FusionForm(QWidget):
         s.setValue(SETTINGS_PREFIX + "block_size", self.block_size.value())
         s.setValue(SETTINGS_PREFIX + "options", self.options.text())
         s.setValue(SETTINGS_PREFIX + "assess", self.assess.isChecked())
+        self.adapt.save(s, SETTINGS_PREFIX)
         if self.output.filePath():
             s.setValue(SETTINGS_PREFIX + "output_folder", os.path.dirname(self.output.filePath()))
 
@@ -137,6 +150,7 @@ def request_from_form(form: FusionForm) -> PansharpenRequest:
     """The request the dock runs; raises EngineError (one line) for unusable layers or options."""
     method = str(form.method.currentData())
     output = form.output.filePath().strip() or temporary_output(method)
+    adapt, adapt_options = form.adapt.values()
     return PansharpenRequest(
         pan=raster_path(form.pan.currentLayer(), "PAN"),
         ms=raster_path(form.ms.currentLayer(), "MS"),
@@ -147,4 +161,6 @@ def request_from_form(form: FusionForm) -> PansharpenRequest:
         device=str(form.device.currentData()),
         block_size=form.block_size.value(),
         options=dict(choices.parse_options(form.options.text())),
+        adapt=adapt,
+        adapt_options=dict(adapt_options),
     )

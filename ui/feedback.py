@@ -5,23 +5,28 @@ from typing import Optional
 
 from qgis.core import QgsFeedback, QgsProcessingFeedback
 
+from .stages import StageLog
+
 
 class FeedbackProgress:
     """progress(fraction 0..1, message) -> feedback percent; the stage text only when the stage changes.
 
-    Stage = the message up to its first ':' ('fusing: block 3/16' -> 'fusing'), so the Processing
-    log gets one line per stage instead of one per block.
+    Stage = the message up to its first digit ('fusing: block 3/16' -> 'fusing: block'; see
+    ui.stages), so the Processing log gets one line per stage (and per adaptation sub-stage) instead
+    of one per block or training step. Once adaptation is over its duration is logged.
     """
 
     def __init__(self, feedback: Optional[QgsFeedback]) -> None:
         self.feedback = feedback
-        self._stage: Optional[str] = None
+        self.stages = StageLog()
 
     def __call__(self, fraction: float, message: str) -> None:
         if self.feedback is None:
             return
         self.feedback.setProgress(100.0 * min(max(fraction, 0.0), 1.0))
-        stage = message.split(":", 1)[0].strip()
-        if stage and stage != self._stage and isinstance(self.feedback, QgsProcessingFeedback):
-            self._stage = stage
+        had_adapt_time = self.stages.adapt_seconds is not None
+        stage = self.stages.new_stage(message)
+        if stage and isinstance(self.feedback, QgsProcessingFeedback):
             self.feedback.setProgressText(stage)
+            if not had_adapt_time and self.stages.adapt_seconds is not None:
+                self.feedback.pushInfo(f"adaptation took {self.stages.adapt_seconds:.1f} s")

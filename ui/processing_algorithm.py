@@ -21,6 +21,8 @@ from ..engine.request import DEFAULT_METHOD, PansharpenRequest
 from . import choices
 from .feedback import FeedbackProgress
 from .layers import raster_path
+from .processing_adapt import HELP as ADAPT_HELP
+from .processing_adapt import adapt_from_parameters, adapt_parameters
 from .processing_params import advanced, enum_param
 from .result_styling import attach_rendering
 from .runtime import torch_problem
@@ -47,7 +49,8 @@ class PansharpenAlgorithm(QgsProcessingAlgorithm):
         return ("Fuses a panchromatic (PAN, one band) and a multispectral (MS) raster into a GeoTIFF "
                 "on the PAN grid with the MS bands. The MS is aligned to the PAN with GDAL when needed; "
                 "the sensor preset (MTF gains) is guessed from metadata when SENSOR is auto. "
-                "OPTIONS are method options as key=value;key=value.<br>Methods:<ul>" + lines + "</ul>")
+                "OPTIONS are method options as key=value;key=value.<br>" + ADAPT_HELP
+                + "<br>Methods:<ul>" + lines + "</ul>")
 
     def createInstance(self) -> PansharpenAlgorithm:  # noqa: N802 - QGIS API
         return PansharpenAlgorithm()
@@ -71,10 +74,13 @@ class PansharpenAlgorithm(QgsProcessingAlgorithm):
             choices.DEFAULT_BLOCK_SIZE, False, 64, 8192)))
         self.addParameter(advanced(QgsProcessingParameterString(
             self.OPTIONS, "Method options (key=value;key=value)", "", False, True)))
+        for param in adapt_parameters():
+            self.addParameter(param)
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, "Pansharpened"))
 
     def build_request(self, parameters: Dict[str, Any], context: QgsProcessingContext) -> PansharpenRequest:
         """The algorithm's one place that turns parameter values into a PansharpenRequest."""
+        adapt, adapt_options = adapt_from_parameters(self, parameters, context)
         return PansharpenRequest(
             pan=raster_path(self.parameterAsRasterLayer(parameters, self.PAN, context), "PAN"),
             ms=raster_path(self.parameterAsRasterLayer(parameters, self.MS, context), "MS"),
@@ -85,6 +91,8 @@ class PansharpenAlgorithm(QgsProcessingAlgorithm):
             device=self.parameterAsEnumString(parameters, self.DEVICE, context),
             block_size=self.parameterAsInt(parameters, self.BLOCK_SIZE, context),
             options=dict(choices.parse_options(self.parameterAsString(parameters, self.OPTIONS, context))),
+            adapt=adapt,
+            adapt_options=dict(adapt_options),
         )
 
     def processAlgorithm(self, parameters: Dict[str, Any], context: QgsProcessingContext,  # noqa: N802
