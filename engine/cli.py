@@ -1,4 +1,4 @@
-"""Command line: `python -m engine run|list|metrics`. Errors print one line and exit non-zero."""
+"""Command line: `python -m engine run|list|metrics|evaluate`. Errors print one line and exit non-zero."""
 from __future__ import annotations
 
 import argparse
@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Dict, Iterator, List, NoReturn, Optional, TextIO
 
 from .adapt.cli_args import adapt_mode_from_args, adapt_options_from_args, add_adapt_arguments
+from .adapt.evaluate_cli import add_evaluate_parser
 from .assess_cli import add_assess_arguments, add_metrics_parser, run_assessed
 from .errors import Cancelled, EngineError
 from .methods.registry import list_methods
@@ -140,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_assess_arguments(run_p)
     run_p.set_defaults(func=cmd_run)
     add_metrics_parser(sub)
+    add_evaluate_parser(sub)
     sub.add_parser("list", help="list the fusion methods").set_defaults(func=cmd_list)
     return parser
 

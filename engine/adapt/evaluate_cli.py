@@ -1,0 +1,56 @@
+"""The `evaluate` subcommand (engine/evaluate.py): a markdown table on stdout, records as JSON on request."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ..assess import DEFAULT_MAX_SIZE
+from ..errors import EngineError
+from ..request import DEVICES
+from .cli_args import adapt_options_from_args, add_adapt_option_flags
+
+
+def add_evaluate_parser(sub: Any) -> None:
+    """`evaluate --pairs DIR --methods a,b --adapt none,tailor,full [...]`."""
+    p = sub.add_parser("evaluate", help="score methods and adaptations on a folder of NAME_pan/NAME_ms pairs")
+    p.add_argument("--pairs", required=True, metavar="DIR", help="folder of NAME_pan.tif / NAME_ms.tif pairs")
+    p.add_argument("--methods", default="fusionnet", help="comma-separated methods (classical: adapt none)")
+    p.add_argument("--adapt", default="none,tailor,full", help="comma-separated adaptations of deep methods")
+    p.add_argument("--sensor", default="auto", help="sensor preset of every pair, or 'auto' (guessed)")
+    p.add_argument("--json", metavar="FILE", help="write the list of records to FILE")
+    p.add_argument("--max-size", type=int, default=DEFAULT_MAX_SIZE, metavar="PX",
+                   help="side of the centred window assessed, PAN pixels")
+    p.add_argument("--device", default="auto", choices=DEVICES)
+    p.add_argument("--quiet", action="store_true", help="no per-run progress")
+    add_adapt_option_flags(p)
+    p.set_defaults(func=cmd_evaluate)
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from ..cli import ProgressBar, progress_bar
+    from ..evaluate import evaluate, find_pairs, markdown_table, plan_runs, split_list
+
+    if args.max_size < 64:
+        raise EngineError(f"--max-size must be at least 64, got {args.max_size}")
+    pairs = find_pairs(args.pairs)
+    plan = plan_runs(split_list(args.methods, "methods"), split_list(args.adapt, "adaptations"))
+    with progress_bar(args.quiet) as progress:
+        def announce(i: int, n: int, text: str) -> None:
+            if isinstance(progress, ProgressBar):
+                progress.close()
+            if not args.quiet:
+                print(f"[{i}/{n}] {text}", file=sys.stderr, flush=True)
+
+        records = evaluate(pairs, plan, args.sensor, adapt_options_from_args(args), args.device,
+                           args.max_size, announce, progress)
+    print(markdown_table(records))
+    if args.json:
+        try:
+            with open(args.json, "w", encoding="utf-8") as f:
+                json.dump(records, f, indent=2)
+        except OSError as exc:
+            raise EngineError(f"cannot write {args.json}: {exc.strerror or exc}") from None
+        print(f"wrote {args.json}", file=sys.stderr)
+    return 0
