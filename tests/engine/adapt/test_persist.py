@@ -8,7 +8,9 @@ import pytest
 import torch
 from osgeo import gdal
 
-from engine.adapt.persist import load_tailor, save_tailor, tailor_metadata
+from engine.adapt.method import backbone_sha256
+from engine.adapt.options import check_adapt, parse_adapt_options
+from engine.adapt.persist import load_tailor, read_tailor, save_tailor, tailor_metadata
 from engine.adapt.tailor import TailoredBackbone, build_tailor
 from engine.backbones.registry import build_backbone
 from engine.cli import main
@@ -101,6 +103,11 @@ def test_pipeline_round_trip_and_refusals(tmp_path, capsys) -> None:  # type: ig
     plain = _run(tmp_path, "c.tif")
     assert not np.array_equal(saved, plain)
     assert np.array_equal(saved, loaded)
+    _, meta = read_tailor(tailor)
+    assert (meta["backbone"], meta["bands"], meta["sensor"], meta["tailor"]) == ("fusionnet", 4, "quickbird",
+                                                                                 "light")
+    assert meta["backbone_sha256"] == backbone_sha256("fusionnet", 4) != ""
+    assert meta["options"]["steps"] == 3 and "save_tailor" not in meta["options"]
     pan, ms = pair_paths("quickbird")
     capsys.readouterr()
     for extra in (["--method", "pnn", "--load-tailor", tailor], ["--method", "fusionnet", "--adapt", "full",
@@ -110,3 +117,16 @@ def test_pipeline_round_trip_and_refusals(tmp_path, capsys) -> None:  # type: ig
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith("error:")
     assert not os.path.exists(tmp_path / "d.tif")
+
+
+def test_tailor_file_options_are_checked(tmp_path) -> None:
+    _, path = _save(tmp_path)
+    upper = str(tmp_path / "Sub") + "/T.safetensors"
+    assert parse_adapt_options("tailor", {"save_tailor": f" {upper} "}).save_tailor == upper  # case kept
+    assert check_adapt("tailor", {"load_tailor": path}) == "tailor"
+    for mode, values, word in (("none", {"load_tailor": path}, "needs adaptation 'tailor'"),
+                               ("full", {"save_tailor": path}, "needs adaptation 'tailor'"),
+                               ("tailor", {"load_tailor": str(tmp_path / "x.safetensors")}, "not found"),
+                               ("tailor", {"save_tailor": upper}, "does not exist")):
+        with pytest.raises(EngineError, match=word):
+            check_adapt(mode, values)
