@@ -16,7 +16,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .adapt.options import ADAPT_MODES
 from .assess import DEFAULT_MAX_SIZE, assess_files
-from .errors import EngineError
+from .errors import Cancelled, EngineError
 from .methods.registry import get_method
 from .progress import CancelToken, ProgressCallback, no_progress
 from .request import OptionValue, PansharpenRequest
@@ -128,20 +128,34 @@ def evaluate_one(pair: Pair, method: str, adapt: str, folder: str, sensor: str =
 def evaluate(pairs: Sequence[Pair], plan: Sequence[Tuple[str, str]], sensor: str = "auto",
              adapt_options: Optional[Mapping[str, OptionValue]] = None, device: str = "auto",
              max_size: int = DEFAULT_MAX_SIZE, announce: Optional[Callable[[int, int, str], None]] = None,
-             progress: ProgressCallback = no_progress,
-             cancel: Optional[CancelToken] = None) -> List[Dict[str, Any]]:
-    """Records of every pair x (method, adapt); announce(i, n, text) before each run (1-based i)."""
+             progress: ProgressCallback = no_progress, cancel: Optional[CancelToken] = None,
+             skip: Optional[Callable[[str, str], None]] = None) -> List[Dict[str, Any]]:
+    """Records of every pair x (method, adapt); announce(i, n, text) before each run (1-based i).
+
+    A run the engine refuses (EngineError, e.g. adapting a 6-band MS) is skipped: skip(text, message) is
+    called and the evaluation goes on; cancellation stops it. EngineError when every run was refused.
+    """
     cancel = cancel or CancelToken()
     records: List[Dict[str, Any]] = []
-    total = len(pairs) * len(plan)
+    runs = [(pair, method, adapt) for pair in pairs for method, adapt in plan]
+    refused = ""
     with tempfile.TemporaryDirectory(prefix="pansharpen-evaluate-") as folder:
-        for pair in pairs:
-            for method, adapt in plan:
-                cancel.check()
-                if announce:
-                    announce(len(records) + 1, total, f"{pair.name} {method} {adapt}")
+        for i, (pair, method, adapt) in enumerate(runs):
+            cancel.check()
+            text = f"{pair.name} {method} {adapt}"
+            if announce:
+                announce(i + 1, len(runs), text)
+            try:
                 records.append(evaluate_one(pair, method, adapt, folder, sensor, adapt_options, device,
                                             max_size, progress, cancel))
+            except Cancelled:
+                raise
+            except EngineError as exc:
+                refused = refused or f"{text}: {exc}"
+                if skip:
+                    skip(text, str(exc))
+    if not records:
+        raise EngineError(f"every run was refused; first: {refused}")
     return records
 
 

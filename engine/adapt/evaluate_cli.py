@@ -43,8 +43,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             if not args.quiet:
                 print(f"[{i}/{n}] {text}", file=sys.stderr, flush=True)
 
+        def skip(text: str, message: str) -> None:
+            if isinstance(progress, ProgressBar):
+                progress.close()
+            print(f"skipped: {text}: {message}", file=sys.stderr, flush=True)
+
         records = evaluate(pairs, plan, args.sensor, adapt_options_from_args(args), args.device,
-                           args.max_size, announce, progress)
+                           args.max_size, announce, progress, skip=skip)
     print(markdown_table(records))
     if args.json:
         try:

@@ -112,3 +112,14 @@ def test_ctrl_c_is_one_line(tmp_path, capsys, monkeypatch) -> None:  # type: ign
     assert main(["evaluate", "--pairs", str(folder), "--methods", "brovey", "--quiet"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["cancelled: interrupted"]
+
+
+def test_refused_runs_are_skipped_and_reported(tmp_path) -> None:
+    folder = _folder(tmp_path, ["landsat8"])  # 7 MS bands: the tailor needs 4 or 8
+    pairs, skipped = ev.find_pairs(str(folder)), []  # type: ignore[var-annotated]
+    records = ev.evaluate(pairs, [("fusionnet", "tailor"), ("brovey", "none")], max_size=128,
+                          skip=lambda text, message: skipped.append((text, message)))
+    assert [(r["method"], r["adapt"]) for r in records] == [("brovey", "none")]
+    assert len(skipped) == 1 and skipped[0][0] == "landsat8 fusionnet tailor" and "bands" in skipped[0][1]
+    with pytest.raises(EngineError, match="every run was refused; first: landsat8 fusionnet tailor"):
+        ev.evaluate(pairs, [("fusionnet", "tailor")], max_size=128)
