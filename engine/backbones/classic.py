@@ -15,38 +15,38 @@ from torch import nn
 from .base import Backbone, ResBlock, conv, high_pass
 
 
-class PNN(Backbone):
+class _ThreeConv(Backbone):
+    """cat(lms, pan) -> conv k1 w1 -> ReLU -> conv k2 w2 -> ReLU | conv k3 C; lms + output."""
+
+    kernels: tuple = (3, 3, 3)
+    widths: tuple = (64, 64)
+
+    def __init__(self, bands: int) -> None:
+        super().__init__(bands)
+        (k1, k2, k3), (w1, w2) = self.kernels, self.widths
+        self.c1, self.c2, self.c3 = conv(bands + 1, w1, k1), conv(w1, w2, k2), conv(w2, bands, k3)
+
+    def features(self, lms: torch.Tensor, pan: torch.Tensor) -> torch.Tensor:
+        return F.relu(self.c2(F.relu(self.c1(torch.cat([lms, pan], 1)))))
+
+    def mapper(self, feats: torch.Tensor, lms: torch.Tensor) -> torch.Tensor:
+        return lms + self.c3(feats)
+
+
+class PNN(_ThreeConv):
     """cat(lms, pan) -> conv9 64 -> conv5 32 | conv5 C; lms + output (residual learning, as in A-PNN)."""
 
     name, title = "pnn", "PNN"
     receptive_field, feature_channels = 8, 32
-
-    def __init__(self, bands: int) -> None:
-        super().__init__(bands)
-        self.c1, self.c2, self.c3 = conv(bands + 1, 64, 9), conv(64, 32, 5), conv(32, bands, 5)
-
-    def features(self, lms: torch.Tensor, pan: torch.Tensor) -> torch.Tensor:
-        return F.relu(self.c2(F.relu(self.c1(torch.cat([lms, pan], 1)))))
-
-    def mapper(self, feats: torch.Tensor, lms: torch.Tensor) -> torch.Tensor:
-        return lms + self.c3(feats)
+    kernels, widths = (9, 5, 5), (64, 32)
 
 
-class DiCNN(Backbone):
+class DiCNN(_ThreeConv):
     """cat(lms, pan) -> conv3 64 -> conv3 64 | conv3 C; lms + output."""
 
     name, title = "dicnn", "DiCNN"
     receptive_field, feature_channels = 3, 64
-
-    def __init__(self, bands: int) -> None:
-        super().__init__(bands)
-        self.c1, self.c2, self.c3 = conv(bands + 1, 64, 3), conv(64, 64, 3), conv(64, bands, 3)
-
-    def features(self, lms: torch.Tensor, pan: torch.Tensor) -> torch.Tensor:
-        return F.relu(self.c2(F.relu(self.c1(torch.cat([lms, pan], 1)))))
-
-    def mapper(self, feats: torch.Tensor, lms: torch.Tensor) -> torch.Tensor:
-        return lms + self.c3(feats)
+    kernels, widths = (3, 3, 3), (64, 64)
 
 
 class _ResNet(Backbone):
