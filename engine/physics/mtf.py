@@ -58,6 +58,29 @@ def mtf_filter(x: torch.Tensor, kernels: torch.Tensor) -> torch.Tensor:
     return F.conv2d(x, k.view(c, 1, 1, taps), groups=c)
 
 
+def mtf_filter_decimated(x: torch.Tensor, kernels: torch.Tensor, ratio: int) -> torch.Tensor:
+    """mtf_filter then resample.decimate, computed only at the kept positions: (B, C, H, W) with H, W
+    multiples of `ratio` -> (B, C, H/ratio, W/ratio).
+
+    The decimation's two-pixel average (even ratios) is folded into the taps and the two 1-D passes are
+    strided convolutions, so a loss evaluated at every training step costs about 1/ratio of the full
+    filter (same values up to float rounding).
+    """
+    c, taps = kernels.shape
+    k = kernels.to(dtype=x.dtype, device=x.device)
+    if ratio % 2:
+        off = (ratio - 1) // 2
+    else:  # centre between pixels off and off + 1: average them, i.e. convolve the taps with (1/2, 1/2)
+        off = ratio // 2 - 1
+        k = 0.5 * (F.pad(k, (0, 1)) + F.pad(k, (1, 0)))
+    n = k.shape[1]
+    pad = taps // 2
+    h, w = x.shape[-2:]
+    x = F.pad(x, (pad, pad + n - taps, pad, pad + n - taps), mode="replicate")[..., off:, off:]
+    x = F.conv2d(x[..., : (h // ratio - 1) * ratio + n, :], k.view(c, 1, n, 1), stride=(ratio, 1), groups=c)
+    return F.conv2d(x[..., : (w // ratio - 1) * ratio + n], k.view(c, 1, 1, n), stride=(1, ratio), groups=c)
+
+
 def mtf_lowpass(x: torch.Tensor, gains: Sequence[float], ratio: int) -> torch.Tensor:
     """(B, C, H, W) filtered band by band with the MTF-matched filter of each gain (len(gains) == C)."""
     if len(gains) != x.shape[1]:

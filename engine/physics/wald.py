@@ -1,7 +1,8 @@
 """Wald-protocol degradation: simulate the pair one ratio coarser, so the original MS is a reference.
 
 MS: each band is low-passed with the MTF-matched filter of its Nyquist gain, then decimated by the ratio.
-PAN: low-passed with the PAN gain's filter, then decimated. Both use `resample.decimate`, which samples at
+PAN: low-passed with the PAN gain's filter, then decimated. Both sample like `resample.decimate` (computed by
+the strided mtf.mtf_filter_decimated, which evaluates the filter only where it is kept), at
 coarse-cell centres (PAN coordinate j*r + (r-1)/2, the average of the two central pixels for even
 ratios); the toolboxes keep pixel j*r + r//2 instead (imresize 'nearest'), half a PAN pixel off this
 project's grid. Any integer ratio 2..8 works; everything stays in torch (differentiable, any device).
@@ -12,8 +13,7 @@ from typing import Sequence, Tuple
 
 import torch
 
-from .mtf import mtf_lowpass
-from .resample import decimate
+from .mtf import mtf_filter_decimated, mtf_kernels
 
 MIN_RATIO, MAX_RATIO = 2, 8
 
@@ -32,13 +32,13 @@ def _whole_cells(x: torch.Tensor, ratio: int) -> torch.Tensor:
 def degrade_ms(ms: torch.Tensor, ratio: int, gains: Sequence[float]) -> torch.Tensor:
     """(B, C, H, W) -> (B, C, H//r, W//r): MTF-filter each band with its gain, decimate at cell centres."""
     _check_ratio(ratio)
-    return decimate(mtf_lowpass(_whole_cells(ms, ratio), gains, ratio), ratio)
+    return mtf_filter_decimated(_whole_cells(ms, ratio), mtf_kernels(gains, ratio), ratio)
 
 
 def degrade_pan(pan: torch.Tensor, ratio: int, gain: float) -> torch.Tensor:
     """(B, 1, H, W) -> (B, 1, H//r, W//r): MTF-filter with the PAN gain, decimate at cell centres."""
     _check_ratio(ratio)
-    return decimate(mtf_lowpass(_whole_cells(pan, ratio), [gain], ratio), ratio)
+    return mtf_filter_decimated(_whole_cells(pan, ratio), mtf_kernels([gain], ratio), ratio)
 
 
 def reduced_pair(pan: torch.Tensor, ms: torch.Tensor, ratio: int, ms_gains: Sequence[float],

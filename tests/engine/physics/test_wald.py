@@ -36,3 +36,18 @@ def test_constant_bands_stay_constant() -> None:
 def test_ratio_out_of_range_is_refused() -> None:
     with pytest.raises(ValueError, match="ratio"):
         degrade_ms(torch.rand(1, 2, 40, 40), 9, [0.3, 0.3])
+
+
+def test_strided_filter_equals_filter_then_decimate() -> None:
+    """The strided form evaluates the same filter at the kept positions only (every ratio 2..8)."""
+    import torch as _torch
+
+    from engine.physics.mtf import mtf_filter, mtf_filter_decimated, mtf_kernels
+    from engine.physics.resample import decimate
+    gen = _torch.Generator().manual_seed(3)
+    for r in range(2, 9):
+        x = _torch.rand(2, 3, 6 * r, 5 * r, generator=gen, dtype=_torch.float64)
+        k = mtf_kernels([0.3, 0.25, 0.28], r).double()
+        fast, slow = mtf_filter_decimated(x, k, r), decimate(mtf_filter(x, k), r)
+        assert fast.shape == slow.shape == (2, 3, 6, 5)
+        assert _torch.allclose(fast, slow, atol=1e-12)
