@@ -116,11 +116,37 @@ def train_tailor(net: Backbone, patches: Patches, ratio: int, gains: Sequence[fl
     return result
 
 
+#: patches per forward/backward pass of the whole-net baseline: the gradient of one step is accumulated over
+#: every patch (the whole image, as in Z-PNN) in chunks, so memory stays that of FULL_CHUNK patches.
+FULL_CHUNK = 4
+
+
+def _full_step(tuned: Backbone, patches: Patches, cache: FeatureCache, ratio: int, gains: Sequence[float],
+               weights: LossWeights) -> Dict[str, float]:
+    """Accumulate the gradient of the mean loss over all patches, chunk by chunk; the loss terms."""
+    n = patches.lms.shape[0]
+    sums: Dict[str, float] = {}
+    for a in range(0, n, FULL_CHUNK):
+        b = min(n, a + FULL_CHUNK)
+        part = slice(a, b)
+        with torch.enable_grad():
+            fused = patches.inner(tuned(patches.lms[part], patches.pan[part]))
+            targets = SpatialTargets(cache.targets.rho_max[part], cache.targets.lms[part],
+                                     cache.targets.pan_low[part])
+            terms = total_loss(fused, cache.frozen[part], patches.inner(patches.pan[part]),
+                               patches.inner(patches.ms[part], ratio), targets, ratio, gains, weights)
+            (terms["total"] * ((b - a) / n)).backward()
+        for k, v in terms.items():
+            sums[k] = sums.get(k, 0.0) + float(v.detach()) * (b - a) / n
+    return sums
+
+
 def finetune_full(net: Backbone, patches: Patches, ratio: int, gains: Sequence[float], pan_gain: float,
                   weights: LossWeights, steps: int = 100, lr: float = 1e-5,
                   progress: ProgressCallback = no_progress, cancel: CancelToken | None = None) -> TrainResult:
-    """Z-PNN-style baseline: a copy of the whole net fine-tuned on the patches (features recomputed each
-    step); the consistency term is taken against the pretrained output. `net` is left unchanged."""
+    """Z-PNN-style baseline: a copy of the whole net fine-tuned at full resolution on all the given patches
+    (mode 'full' passes the whole image, up to a cap, see options.py), one Adam step per pass over them;
+    the weights of the lowest-loss pass are kept, as Z-PNN does. `net` is left unchanged."""
     cancel = cancel or CancelToken()
     t0 = time.perf_counter()
     cache = cache_features(net, patches, ratio, pan_gain)
@@ -128,18 +154,18 @@ def finetune_full(net: Backbone, patches: Patches, ratio: int, gains: Sequence[f
     for p in tuned.parameters():
         p.requires_grad_(True)
     opt = Adam(tuned.parameters(), lr=lr)
-    pan, ms = patches.inner(patches.pan), patches.inner(patches.ms, ratio)
     result = TrainResult(tuned)
+    best, best_state = float("inf"), copy.deepcopy(tuned.state_dict())
     for step in range(steps):
         cancel.check()
-        with torch.enable_grad():
-            fused = patches.inner(tuned(patches.lms, patches.pan))
-            terms = total_loss(fused, cache.frozen, pan, ms, cache.targets, ratio, gains, weights)
-            opt.zero_grad()
-            terms["total"].backward()
+        opt.zero_grad()
+        terms = _full_step(tuned, patches, cache, ratio, gains, weights)
+        if terms["total"] < best:  # loss of the current weights, before this step's update
+            best, best_state = terms["total"], copy.deepcopy(tuned.state_dict())
         opt.step()
-        result.history.append({k: float(v.detach()) for k, v in terms.items()})
+        result.history.append(terms)
         progress((step + 1) / steps, f"fine-tune step {step + 1}/{steps}")
+    tuned.load_state_dict(best_state)
     tuned.eval()
     result.seconds["train"] = time.perf_counter() - t0
     return result

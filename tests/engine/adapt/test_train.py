@@ -166,3 +166,31 @@ def test_raster_patches_match_in_memory_patches(qb_tensors: tuple) -> None:
     for i in interior:
         assert torch.allclose(got.pan[i], ref.pan[i]) and torch.allclose(got.ms[i], ref.ms[i])
         assert torch.allclose(got.lms[i], ref.lms[i], atol=1e-5)
+
+
+def test_full_finetune_accumulates_over_chunks(qb_tensors: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One step over all patches in chunks of 1 equals one step over them in a single pass."""
+    import engine.adapt.train as train_mod
+    states = []
+    for chunk in (1, 8):
+        monkeypatch.setattr(train_mod, "FULL_CHUNK", chunk)
+        result = finetune_full(_net(), _patches(qb_tensors), 4, GAINS, QB.pan_gain, weights_for("quickbird"),
+                               steps=2, lr=1e-3)
+        states.append(result)
+    a, b = (r.net.state_dict() for r in states)
+    assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+    assert states[0].history[0]["total"] == pytest.approx(states[1].history[0]["total"], rel=1e-5)
+
+
+def test_full_finetune_keeps_the_lowest_loss_weights(qb_tensors: tuple) -> None:
+    """Z-PNN keeps the best weights: with a learning rate far too high the loss rises after the first
+    steps, and the returned net is the one whose loss was lowest (recomputed here)."""
+    from engine.adapt.train import _full_step
+    patches = _patches(qb_tensors)
+    net = _net()
+    result = finetune_full(net, patches, 4, GAINS, QB.pan_gain, weights_for("quickbird"), steps=4, lr=0.05)
+    totals = [h["total"] for h in result.history]
+    assert min(totals) < totals[-1]
+    cache = cache_features(net, patches, 4, QB.pan_gain)
+    again = _full_step(result.net, patches, cache, 4, GAINS, weights_for("quickbird"))
+    assert again["total"] == pytest.approx(min(totals), rel=1e-4)
