@@ -1,11 +1,11 @@
 """Adaptation modes and their options, parsed from plain values (CLI strings, dock widgets) once.
 
 Keys of PansharpenRequest.adapt_options (all optional):
-  patch (PAN px, default 64, full 128; inner patch side, a multiple of 32 for the D_s loss), fraction (of
-  the candidate patches, default 0.25, full 1), max_patches (default 8, full 16), sampler (diverse | random), steps
-  (tailor 50, full 100), lr (tailor 2e-3; full 1e-5 as Z-PNN), tailor (light | conditional), hidden
-  (tailor width, 16), seed (0), loss_weights ('spectral,spatial,consistency'; default per sensor preset),
-  spatial_loss (ds | structural).
+  patch (PAN px, default 64, full 128; inner patch side, a multiple of 32 for the D_s loss), fraction
+  (of the candidate patches, default 0.25, full 1), max_patches (default 8, full 16), sampler
+  (diverse | random), steps (tailor 50, full 100), lr (tailor 2e-3; full 1e-5 as Z-PNN), tailor
+  (light | conditional), hidden (tailor width, 16), seed (0), loss_weights
+  ('spectral,spatial,consistency'; default per sensor preset), spatial_loss (ds | structural).
 Mode 'full' is the Z-PNN baseline: by default it fine-tunes on the whole image (every 128 px patch, so each
 step is one pass over the image) up to 16 patches (512 x 512 PAN px), the cap keeping the baseline affordable
 on large rasters.
@@ -74,7 +74,8 @@ def parse_adapt_options(mode: str, values: Mapping[str, object]) -> AdaptOptions
         patch=_get(values, "patch", int, 128 if full else 64, lambda v: 32 <= v <= 1024 and v % 32 == 0,
                    "a multiple of 32 from 32 to 1024"),
         fraction=_get(values, "fraction", float, 1.0 if full else 0.25, lambda v: 0 < v <= 1, "in (0, 1]"),
-        max_patches=_get(values, "max_patches", int, 16 if full else 8, lambda v: 1 <= v <= 1024, "from 1 to 1024"),
+        max_patches=_get(values, "max_patches", int, 16 if full else 8, lambda v: 1 <= v <= 1024,
+                         "from 1 to 1024"),
         sampler=_get(values, "sampler", str, "diverse", lambda v: v in SAMPLERS, " or ".join(SAMPLERS)),
         steps=_get(values, "steps", int, 100 if full else 50, lambda v: 0 <= v <= 100000, "from 0 to 100000"),
         lr=_get(values, "lr", float, 1e-5 if full else 2e-3, lambda v: 0 < v <= 1, "in (0, 1]"),
