@@ -1,4 +1,5 @@
-"""Command line: `python -m engine run|list|metrics|evaluate`. Errors print one line and exit non-zero."""
+"""Command line: `python -m engine run|list|metrics|evaluate|adapt-sensor`. Errors print one line and exit
+non-zero."""
 from __future__ import annotations
 
 import argparse
@@ -22,6 +23,7 @@ from .request import (
     OptionValue,
     PansharpenRequest,
 )
+from .swift.cli import add_adapt_sensor_parser
 
 
 class ProgressBar:
@@ -142,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_p.set_defaults(func=cmd_run)
     add_metrics_parser(sub)
     add_evaluate_parser(sub)
+    add_adapt_sensor_parser(sub)
     sub.add_parser("list", help="list the fusion methods").set_defaults(func=cmd_list)
     return parser
 

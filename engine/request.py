@@ -26,7 +26,7 @@ class PansharpenRequest:
 
     pan, ms: raster paths (PAN single-band; MS any band count).
     output: GeoTIFF path written atomically; never one of the inputs.
-    method: a name from ``python -m engine list``.
+    method: a name from ``python -m engine list``, or a SWIFT model file (.safetensors; engine/swift/).
     sensor: preset name, or "auto" to guess (the guess is reported).
     output_dtype: "auto" keeps the MS data type, "float32" writes floats.
     device: "auto" (CUDA when present), "cpu" or "cuda".

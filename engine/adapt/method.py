@@ -22,6 +22,7 @@ from ..methods.deep import CPU_TILE, DeepMethod, model_bands_for, run_with_oom_r
 from ..progress import CancelToken, ProgressCallback
 from ..raster.align import AlignedPair
 from ..raster.blocks import round_up
+from ..swift.method import start_network
 from ..weights import model_key, read_checked, read_manifest
 from .losses import weights_for
 from .options import FILE_KEYS, AdaptOptions
@@ -73,12 +74,12 @@ def adapt_method(method: Method, pair: AlignedPair, ctx: FusionContext, opts: Ad
     if n != mb:
         raise EngineError(f"adaptation '{opts.mode}' needs an MS with 4 or 8 bands for now, this one has {n}")
     if opts.load_tailor:
-        return _loaded_method(method.name, mb, opts.load_tailor, device, progress)
+        return _loaded_method(method, mb, opts.load_tailor, device, progress)
     if opts.patch % pair.ratio:
         raise EngineError(f"adapt option patch ({opts.patch}) must be a multiple of the ratio {pair.ratio}")
     t0 = time.perf_counter()
     progress(0.0, "sample patches")
-    net = trainable_backbone(method.name, mb, device)
+    net, backbone, sha = start_network(method, mb, device)  # shipped or SWIFT model file weights
     margin = round_up(net.receptive_field + 1, pair.ratio)
     rng = np.random.default_rng(opts.seed)
     patches = raster_patches(pair, opts.patch, margin, opts.fraction, opts.max_patches, opts.sampler,
@@ -102,8 +103,8 @@ def adapt_method(method: Method, pair: AlignedPair, ctx: FusionContext, opts: Ad
     if opts.save_tailor and isinstance(result.net, TailoredBackbone):
         options = {k: v for k, v in asdict(opts).items() if k not in FILE_KEYS}
         save_tailor(opts.save_tailor, result.net, tailor_metadata(
-            result.net, method.name, mb, sensor, backbone_sha256(method.name, mb), options))
-    return AdaptedDeepMethod(method.name, result.net, opts.mode, seconds)
+            result.net, backbone, mb, sensor, sha, options))
+    return AdaptedDeepMethod(backbone, result.net, opts.mode, seconds)
 
 
 def backbone_sha256(name: str, bands: int) -> str:
@@ -112,12 +113,12 @@ def backbone_sha256(name: str, bands: int) -> str:
     return str(entry.get("sha256", ""))
 
 
-def _loaded_method(name: str, bands: int, path: str, device: torch.device,
+def _loaded_method(method: DeepMethod, bands: int, path: str, device: torch.device,
                    progress: ProgressCallback) -> AdaptedDeepMethod:
     """The backbone with a saved tailor (no sampling, no training); seconds {'load': ...}."""
     t0 = time.perf_counter()
     progress(0.0, "load tailor")
-    net = trainable_backbone(name, bands, device)
-    tailored, _ = load_tailor(path, net, name, bands, backbone_sha256(name, bands))
+    net, name, sha = start_network(method, bands, device)
+    tailored, _ = load_tailor(path, net, name, bands, sha)
     progress(1.0, "tailor loaded")
     return AdaptedDeepMethod(name, tailored, "tailor", {"load": time.perf_counter() - t0})

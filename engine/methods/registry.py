@@ -24,8 +24,14 @@ def list_methods() -> List[Method]:
 
 
 def get_method(name: str) -> Method:
-    """Method by name (case-insensitive, '-' or '_'); raises EngineError listing the valid names."""
+    """Method by name (case-insensitive, '-' or '_'), or a saved model file path (*.safetensors, see
+    engine/swift/method.py); raises EngineError listing the valid names."""
+    from ..swift.method import is_model_path, model_method  # late: engine.swift imports this package
+
+    if is_model_path(name):
+        return model_method(name)
     key = (name or "").strip().lower().replace("-", "_")
     if key not in _METHODS:
-        raise EngineError(f"unknown method '{name}'; choose one of: {', '.join(_METHODS)}")
+        raise EngineError(f"unknown method '{name}'; choose one of: {', '.join(_METHODS)} "
+                          "or a model file (.safetensors)")
     return _METHODS[key]
