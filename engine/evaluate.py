@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import time
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -54,7 +53,8 @@ def find_pairs(folder: str) -> List[Pair]:
 
 def split_list(text: str, what: str) -> List[str]:
     """'a, b,,c' -> ['a', 'b', 'c'] (order kept, duplicates dropped); EngineError when empty."""
-    items = list(dict.fromkeys(s.strip().lower() for s in (text or "").split(",") if s.strip()))
+    items = list(dict.fromkeys(s.strip() if s.strip().lower().endswith(".safetensors") else s.strip().lower()
+                               for s in (text or "").split(",") if s.strip()))  # model file paths keep case
     if not items:
         raise EngineError(f"no {what} given")
     return items
@@ -62,9 +62,12 @@ def split_list(text: str, what: str) -> List[str]:
 
 def plan_runs(methods: Sequence[str], adapts: Sequence[str]) -> List[Tuple[str, str]]:
     """(method, adapt) combinations: deep methods with every mode, classical ones with 'none' only."""
+    from .swift.evaluate import SWIFT_MODES
+
     for mode in adapts:
-        if mode not in ADAPT_MODES:
-            raise EngineError(f"unknown adaptation '{mode}'; choose from: {', '.join(ADAPT_MODES)}")
+        if mode not in ADAPT_MODES + SWIFT_MODES:
+            raise EngineError(f"unknown adaptation '{mode}'; choose from: "
+                              f"{', '.join(ADAPT_MODES + SWIFT_MODES)}")
     plan: List[Tuple[str, str]] = []
     for name in methods:
         method = get_method(name)
@@ -73,46 +76,21 @@ def plan_runs(methods: Sequence[str], adapts: Sequence[str]) -> List[Tuple[str, 
     return plan
 
 
-class StageClock:
-    """A progress callback that forwards to `inner` and notes when the 'adapting' stage starts and ends."""
-
-    def __init__(self, inner: ProgressCallback) -> None:
-        self.inner = inner
-        self.adapt_start: Optional[float] = None
-        self.adapt_end: Optional[float] = None
-
-    def __call__(self, fraction: float, message: str) -> None:
-        if message.startswith("adapting"):
-            now = time.perf_counter()
-            self.adapt_start = now if self.adapt_start is None else self.adapt_start
-            self.adapt_end = now
-        self.inner(fraction, message)
-
-    @property
-    def adapt_seconds(self) -> float:
-        """Seconds from the first to the last message of the adaptation stage (0 without one)."""
-        if self.adapt_start is None or self.adapt_end is None:
-            return 0.0
-        return self.adapt_end - self.adapt_start
-
-
 def evaluate_one(pair: Pair, method: str, adapt: str, folder: str, sensor: str = "auto",
                  adapt_options: Optional[Mapping[str, OptionValue]] = None, device: str = "auto",
                  max_size: int = DEFAULT_MAX_SIZE, progress: ProgressCallback = no_progress,
                  cancel: Optional[CancelToken] = None) -> Dict[str, Any]:
-    """Fuse one pair into `folder` and assess it; the record (see RECORD_KEYS). infer_seconds is the run's
-    time without the adaptation (opening, alignment, block-wise inference and writing)."""
+    """Fuse one pair into `folder` and assess it; the record (see RECORD_KEYS). adapt_seconds is the run's
+    RunResult.adapt_seconds, infer_seconds the rest of the run (opening, alignment, statistics, block-wise
+    inference and writing)."""
     from .pipeline import run
 
     cancel = cancel or CancelToken()
-    out = os.path.join(folder, f"{pair.name}_{method}_{adapt}.tif")
+    out = os.path.join(folder, f"{pair.name}_{os.path.basename(method)}_{adapt}.tif")  # name or model file
     options = dict(adapt_options or {}) if adapt != "none" else {}
     request = PansharpenRequest(pair.pan, pair.ms, out, method=method, sensor=sensor, device=device,
                                 adapt=adapt, adapt_options=options)
-    clock = StageClock(progress)
-    start = time.perf_counter()
-    result = run(request, clock, cancel)
-    total = time.perf_counter() - start
+    result = run(request, progress, cancel)
     report = assess_files(pair.pan, pair.ms, result.output, None, result.sensor, max_size, device=device,
                           cancel=cancel)
     try:
@@ -122,30 +100,41 @@ def evaluate_one(pair: Pair, method: str, adapt: str, folder: str, sensor: str =
     idx = report.indices
     return {"pair": pair.name, "sensor": result.sensor, "method": method, "adapt": adapt,
             "hqnr": idx["HQNR"], "d_lambda_k": idx["D_lambda_K"], "d_s": idx["D_s"],
-            "adapt_seconds": clock.adapt_seconds, "infer_seconds": total - clock.adapt_seconds}
+            "adapt_seconds": result.adapt_seconds, "infer_seconds": result.seconds - result.adapt_seconds}
 
 
 def evaluate(pairs: Sequence[Pair], plan: Sequence[Tuple[str, str]], sensor: str = "auto",
              adapt_options: Optional[Mapping[str, OptionValue]] = None, device: str = "auto",
              max_size: int = DEFAULT_MAX_SIZE, announce: Optional[Callable[[int, int, str], None]] = None,
              progress: ProgressCallback = no_progress, cancel: Optional[CancelToken] = None,
-             skip: Optional[Callable[[str, str], None]] = None) -> List[Dict[str, Any]]:
+             skip: Optional[Callable[[str, str], None]] = None,
+             swift_options: Optional[Mapping[str, OptionValue]] = None) -> List[Dict[str, Any]]:
     """Records of every pair x (method, adapt); announce(i, n, text) before each run (1-based i).
 
-    A run the engine refuses (EngineError, e.g. adapting a 6-band MS) is skipped: skip(text, message) is
-    called and the evaluation goes on; cancellation stops it. EngineError when every run was refused.
+    Modes 'swift' and 'swift+tailor' use a model adapted on other pairs of the same sensor
+    (engine/swift/evaluate.py; swift_options are its SWIFT settings).
+
+    A run the engine refuses (EngineError, e.g. a tailor patch larger than the image) is skipped:
+    skip(text, message) is called and the evaluation goes on; cancellation stops it. EngineError when every
+    run was refused.
     """
     cancel = cancel or CancelToken()
     records: List[Dict[str, Any]] = []
     runs = [(pair, method, adapt) for pair in pairs for method, adapt in plan]
     refused = ""
     with tempfile.TemporaryDirectory(prefix="pansharpen-evaluate-") as folder:
+        from .swift.evaluate import SWIFT_MODES, SwiftModels, swift_record
+        models = SwiftModels(pairs, folder, sensor, device, swift_options)
         for i, (pair, method, adapt) in enumerate(runs):
             cancel.check()
             text = f"{pair.name} {method} {adapt}"
             if announce:
                 announce(i + 1, len(runs), text)
             try:
+                if adapt in SWIFT_MODES:
+                    records.append(swift_record(models, pair, method, adapt, evaluate_one, folder, sensor,
+                                                adapt_options, device, max_size, progress, cancel))
+                    continue
                 records.append(evaluate_one(pair, method, adapt, folder, sensor, adapt_options, device,
                                             max_size, progress, cancel))
             except Cancelled:

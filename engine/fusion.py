@@ -42,8 +42,9 @@ class FillValues:
     ms: np.ndarray
 
 
-def _fill_invalid(data: BlockData, fill: Optional[FillValues]) -> None:
-    """Replace invalid pixels so nodata values do not leak through the filters (in place)."""
+def fill_invalid(data: BlockData, fill: Optional[FillValues]) -> None:
+    """Replace invalid pixels so nodata values do not leak through the filters (in place; also used on
+    the adaptation's training patches, engine/adapt/raster_patches.py)."""
     if fill is None:
         return
     if data.pan_valid is not None and not data.pan_valid.all():
@@ -67,7 +68,7 @@ def _validity(data: BlockData, block: Block, ratio: int) -> Optional[np.ndarray]
 def fuse_data(data: BlockData, block: Block, method: Method, ctx: FusionContext, device: torch.device,
               fill: Optional[FillValues], spec: OutputSpec) -> np.ndarray:
     """Output pixels (C, h, w) of one block (halo cropped) from its extended inputs."""
-    _fill_invalid(data, fill)
+    fill_invalid(data, fill)
     pan = torch.from_numpy(data.pan).to(device)[None, None]
     ms = torch.from_numpy(data.ms).to(device)[None]
     with torch.inference_mode():

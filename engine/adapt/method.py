@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict
-from typing import Dict
+from typing import Callable, Dict, Optional
 
 import numpy as np
 import torch
@@ -17,36 +17,40 @@ import torch
 from ..backbones.base import Backbone
 from ..backbones.registry import build_backbone
 from ..errors import EngineError
+from ..fusion import FillValues
 from ..methods.base import FusionContext, Method
-from ..methods.deep import CPU_TILE, DeepMethod, model_bands_for, run_with_oom_retry
+from ..methods.deep import DeepMethod, fuse_band_groups, model_bands_for
 from ..progress import CancelToken, ProgressCallback
 from ..raster.align import AlignedPair
 from ..raster.blocks import round_up
 from ..swift.method import start_network
 from ..weights import model_key, read_checked, read_manifest
+from .groups import train_adapted
 from .losses import weights_for
 from .options import FILE_KEYS, AdaptOptions
 from .persist import load_tailor, save_tailor, tailor_metadata
 from .raster_patches import raster_patches
 from .tailor import TailoredBackbone
-from .train import TrainResult, TrainSettings, finetune_full, train_tailor
 
 
 class AdaptedDeepMethod(DeepMethod):
-    """DeepMethod running `net` (a TailoredBackbone or a fine-tuned copy) instead of the shipped weights."""
+    """DeepMethod running `net` (a TailoredBackbone or a fine-tuned copy) instead of the shipped weights.
 
-    def __init__(self, backbone: str, net: Backbone, mode: str, seconds: Dict[str, float]) -> None:
+    seconds: per adaptation stage (sample, cache, train; or load). after_write: run by the pipeline once
+    the fused raster is written (saving the tailor then, so a cancelled run leaves no file behind).
+    """
+
+    def __init__(self, backbone: str, net: Backbone, mode: str, seconds: Dict[str, float],
+                 after_write: Optional[Callable[[], None]] = None) -> None:
         super().__init__(backbone)
-        self.net, self.mode, self.seconds = net, mode, seconds
+        self.net, self.mode, self.seconds, self.after_write = net, mode, seconds, after_write
         self.receptive_field = net.receptive_field
         self.title = f"{self.title} + {'Feature Tailor' if mode == 'tailor' else 'full fine-tune'}"
 
     def fuse(self, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
         s = self.scale(ctx)
         lms = self.upsampled(ms.float() / s, ctx)
-        p = pan.float() / s
-        out = run_with_oom_retry(self.net, lms, p, CPU_TILE if p.device.type == "cpu" else None)
-        return out * s
+        return fuse_band_groups(self.net, lms, pan.float() / s, model_bands_for(ms.shape[1])) * s
 
 
 def trainable_backbone(name: str, bands: int, device: torch.device) -> Backbone:
@@ -69,10 +73,7 @@ def adapt_method(method: Method, pair: AlignedPair, ctx: FusionContext, opts: Ad
     """Sample patches, cache features, train (progress per stage); EngineError for non-deep methods."""
     if not isinstance(method, DeepMethod):
         raise EngineError(f"adaptation '{opts.mode}' needs a deep backbone method, not '{method.name}'")
-    n = len(pair.ms_bands)
-    mb = model_bands_for(n)
-    if n != mb:
-        raise EngineError(f"adaptation '{opts.mode}' needs an MS with 4 or 8 bands for now, this one has {n}")
+    mb = model_bands_for(len(pair.ms_bands))  # other counts: 4-band groups (groups.py)
     if opts.load_tailor:
         return _loaded_method(method, mb, opts.load_tailor, device, progress)
     if opts.patch % pair.ratio:
@@ -82,8 +83,10 @@ def adapt_method(method: Method, pair: AlignedPair, ctx: FusionContext, opts: Ad
     net, backbone, sha = start_network(method, mb, device)  # shipped or SWIFT model file weights
     margin = round_up(net.receptive_field + 1, pair.ratio)
     rng = np.random.default_rng(opts.seed)
+    stats = ctx.require_stats()  # invalid pixels of partly valid patches get the pipeline's fill values
     patches = raster_patches(pair, opts.patch, margin, opts.fraction, opts.max_patches, opts.sampler,
-                             method.scale(ctx), ctx.upsampler, device, rng)
+                             method.scale(ctx), ctx.upsampler, device, rng,
+                             FillValues(stats.pan_mean, stats.ms_mean()))
     cancel.check()
     sample_s = time.perf_counter() - t0
     weights = weights_for(sensor, opts.loss_weights, opts.spatial_loss)
@@ -91,20 +94,19 @@ def adapt_method(method: Method, pair: AlignedPair, ctx: FusionContext, opts: Ad
     def stage(f: float, m: str) -> None:
         progress(0.1 + 0.9 * f, m)
 
-    result: TrainResult
-    if opts.mode == "full":
-        result = finetune_full(net, patches, pair.ratio, ctx.ms_gains, ctx.pan_gain, weights, opts.steps,
-                               opts.lr, stage, cancel)
-    else:
-        settings = TrainSettings(opts.steps, opts.lr, opts.tailor, opts.hidden, opts.seed)
-        result = train_tailor(net, patches, pair.ratio, ctx.ms_gains, ctx.pan_gain, weights, settings,
-                              stage, cancel)
+    result = train_adapted(net, patches, mb, pair.ratio, ctx.ms_gains, ctx.pan_gain, weights, opts, stage,
+                           cancel)
     seconds = {"sample": sample_s, **result.seconds}
+    after_write: Optional[Callable[[], None]] = None
     if opts.save_tailor and isinstance(result.net, TailoredBackbone):
+        tailored, path = result.net, opts.save_tailor
         options = {k: v for k, v in asdict(opts).items() if k not in FILE_KEYS}
-        save_tailor(opts.save_tailor, result.net, tailor_metadata(
-            result.net, backbone, mb, sensor, sha, options))
-    return AdaptedDeepMethod(backbone, result.net, opts.mode, seconds)
+        meta = tailor_metadata(tailored, backbone, mb, sensor, sha, options)
+
+        def save() -> None:
+            save_tailor(path, tailored, meta)
+        after_write = save
+    return AdaptedDeepMethod(backbone, result.net, opts.mode, seconds, after_write)
 
 
 def backbone_sha256(name: str, bands: int) -> str:

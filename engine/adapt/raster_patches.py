@@ -4,14 +4,24 @@ Candidates are the whole `size` px patches of a grid over the output; at most MA
 (a seeded random subset on large rasters) are described by the statistics of their coarse MS cells (a
 small read each), then only the chosen ones are read with their context. Memory: chosen patches times
 (size + 2 * halo)^2 pixels, whatever the raster size.
+
+Nodata: when the PAN or the MS has a mask (nodata value, alpha band, mask band), each candidate's whole
+read window (the patch, its context margin and the upsampling halo, i.e. every pixel its training output
+depends on) is checked, and only fully valid candidates are sampled from. When none is fully valid, the
+`count` candidates with the most valid pixels are used, their invalid pixels replaced by the fill values
+the pipeline puts there before fusing (image means), so training sees what inference sees; the losses
+then include those flat filled areas (losses.py has no pixel mask). When no candidate has a single valid
+pixel: EngineError "no valid patch ...".
 """
 from __future__ import annotations
 
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
 import torch
 
+from ..errors import EngineError
+from ..fusion import FillValues, fill_invalid
 from ..physics.resample import upsample, upsample_halo
 from ..raster.align import AlignedPair
 from ..raster.blocks import Block, read_block, read_ms, round_up
@@ -32,25 +42,70 @@ def _candidates(pair: AlignedPair, size: int, rng: np.random.Generator) -> List[
     return origins
 
 
+def has_masks(pair: AlignedPair) -> bool:
+    """Whether the pair can hold invalid pixels (a mask on the PAN or the MS)."""
+    return bool(pair.pan.has_mask or pair.ms_has_mask)
+
+
+def valid_pixels(pair: AlignedPair, block: Block) -> Tuple[int, np.ndarray]:
+    """(number of valid PAN-grid pixels of the block's extended window, MS (C, h, w) of its inner cells).
+
+    A pixel is valid when it is valid in the PAN and in the MS cell it lies in.
+    """
+    r = pair.ratio
+    data = read_block(pair, block)
+    valid = np.ones((block.ext_h, block.ext_w), dtype=bool)
+    if data.pan_valid is not None:
+        valid &= data.pan_valid
+    if data.ms_valid is not None:
+        valid &= data.ms_valid.repeat(r, axis=0).repeat(r, axis=1)
+    c0, n = block.halo // r, block.w // r
+    return int(valid.sum()), data.ms[:, c0:c0 + n, c0:c0 + n]
+
+
+def _pool(counts: np.ndarray, ext_pixels: int, count: int, size: int) -> np.ndarray:
+    """Indices of the candidates to sample from: fully valid ones, else the `count` most valid ones."""
+    full = np.flatnonzero(counts == ext_pixels)
+    if len(full):
+        return full
+    if counts.max() <= 0:
+        raise EngineError(f"no valid patch: every {size} px tailor patch (with its context) holds only "
+                          "nodata pixels; check the inputs' nodata or try a smaller adapt patch size")
+    return np.sort(np.argsort(-counts, kind="stable")[:count])
+
+
+def _candidate_stats(pair: AlignedPair, origins: List[Tuple[int, int]], size: int, halo: int,
+                     count: int) -> Tuple[List[Tuple[int, int]], np.ndarray]:
+    """(candidates sampled from, their (N, 2C) statistics); validity-filtered when the pair has masks."""
+    if not has_masks(pair):
+        return origins, np.stack([_ms_stats(read_ms(pair, _block(y, x, size, 0), with_masks=False)[0])
+                                  for y, x in origins])
+    reads = [valid_pixels(pair, _block(y, x, size, halo)) for y, x in origins]
+    counts = np.array([n for n, _ in reads])
+    pool = _pool(counts, (size + 2 * halo) ** 2, count, size)
+    return [origins[i] for i in pool], np.stack([_ms_stats(reads[i][1]) for i in pool])
+
+
 def raster_patches(pair: AlignedPair, size: int, margin: int, fraction: float, max_patches: int,
                    sampler: str, scale: float, upsampler: str, device: torch.device,
-                   rng: np.random.Generator) -> Patches:
+                   rng: np.random.Generator, fill: Optional[FillValues] = None) -> Patches:
     """Chosen patches of the pair, normalised by `scale`, on `device` (see patches.Patches).
 
-    The number chosen is patch_count over all grid patches (not only the described candidates).
+    The number chosen is patch_count over all grid patches (not only the described candidates). fill: the
+    values of invalid pixels (see module doc; without it, a partly valid patch keeps its raw values).
     """
     r = pair.ratio
     grid = grid_origins(pair.height, pair.width, size)
-    origins = _candidates(pair, size, rng)
-    stats = np.stack([_ms_stats(read_ms(pair, _block(y, x, size, 0), with_masks=False)[0])
-                      for y, x in origins])
-    count = min(len(origins), patch_count(len(grid), fraction, max_patches))
-    picked = [origins[i] for i in choose(stats, count, sampler, rng)]
     halo = round_up(margin + upsample_halo(upsampler, r), r)
+    count = patch_count(len(grid), fraction, max_patches)
+    origins, stats = _candidate_stats(pair, _candidates(pair, size, rng), size, halo, count)
+    count = min(len(origins), count)
+    picked = [origins[i] for i in choose(stats, count, sampler, rng)]
     cut, ext = halo - margin, size + 2 * margin
     lms, pan, ms = [], [], []
     for y, x in picked:
-        data = read_block(pair, _block(y, x, size, halo), with_masks=False)
+        data = read_block(pair, _block(y, x, size, halo), with_masks=fill is not None)
+        fill_invalid(data, fill)
         coarse = torch.from_numpy(data.ms).to(device)[None] / scale
         lms.append(upsample(coarse, r, upsampler)[..., cut:cut + ext, cut:cut + ext])
         pan.append(torch.from_numpy(data.pan).to(device)[None, None, cut:cut + ext, cut:cut + ext] / scale)

@@ -74,11 +74,18 @@ class DeepMethod(Method):
         dtype = torch.float16 if half else torch.float32
         lms = self.upsampled(ms.float() / s, ctx).to(dtype)
         p = (pan.float() / s).to(dtype)
-        out = torch.empty(lms.shape, dtype=torch.float32, device=lms.device)
-        for idx, keep in band_groups(n, mb):
-            fused = run_with_oom_retry(net, lms[:, idx], p, CPU_TILE if p.device.type == "cpu" else None)
-            out[:, keep] = fused[:, [idx.index(k) for k in keep]]
-        return out * s
+        return fuse_band_groups(net, lms, p, mb) * s
+
+
+def fuse_band_groups(net: Backbone, lms: torch.Tensor, pan: torch.Tensor, model_bands: int) -> torch.Tensor:
+    """net on every band group of lms (B, C, H, W) with pan (B, 1, H, W), each band kept once: (B, C, H, W)
+    float32, run on CPU_TILE sub-tiles on the CPU (the whole block on a GPU)."""
+    tile = CPU_TILE if pan.device.type == "cpu" else None
+    out = torch.empty(lms.shape, dtype=torch.float32, device=lms.device)
+    for idx, keep in band_groups(lms.shape[1], model_bands):
+        fused = run_with_oom_retry(net, lms[:, idx], pan, tile)
+        out[:, keep] = fused[:, [idx.index(k) for k in keep]]
+    return out
 
 
 def _flag(value: object) -> bool:

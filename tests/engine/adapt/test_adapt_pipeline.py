@@ -1,4 +1,5 @@
-"""--adapt through the block pipeline: none unchanged, tailor with 0 steps = none, validation, cancel."""
+"""--adapt through the block pipeline: none unchanged, tailor with 0 steps = none, validation, cancel at every
+stage, stage seconds."""
 from __future__ import annotations
 
 import os
@@ -65,16 +66,46 @@ def test_adaptation_needs_a_deep_method(tmp_path: str) -> None:
         validate_request(req)
 
 
-def test_cancel_during_training_leaves_nothing_behind(tmp_path: str) -> None:
+@pytest.mark.parametrize("adapt, stage", [
+    ("tailor", "adapting: sample patches"),
+    ("tailor", "adapting: cache"),
+    ("tailor", "adapting: train step 1/"),
+    ("full", "adapting: fine-tune step 1/"),
+    ("tailor", "fusing: block 1/"),  # inference
+    ("tailor", "fusing: last block"),  # after the last block is written, before the file is finished
+])
+def test_cancel_at_any_stage_leaves_nothing_behind(tmp_path: str, adapt: str, stage: str) -> None:
     pan, ms = pair_paths("quickbird")
     out = os.path.join(str(tmp_path), "cancelled.tif")
-    token = CancelToken()
+    options = dict(FAST, save_tailor=os.path.join(str(tmp_path), "t.safetensors")) if adapt == "tailor" \
+        else dict(FAST)
+    token, seen = CancelToken(), []
 
     def progress(fraction: float, message: str) -> None:
-        if "train step 1/" in message:
+        hit = message.startswith(stage) or (stage == "fusing: last block" and message.startswith("fusing")
+                                            and fraction >= 1.0)
+        if hit and not token.cancelled:
+            seen.append(message)
             token.cancel()
 
     with pytest.raises(Cancelled):
-        run(PansharpenRequest(pan, ms, out, method="fusionnet", adapt="tailor", adapt_options=FAST),
-            progress, token)
-    assert os.listdir(str(tmp_path)) == []
+        run(PansharpenRequest(pan, ms, out, method="fusionnet", adapt=adapt, adapt_options=options,
+                              block_size=128), progress, token)
+    assert seen, f"no progress message starts with {stage!r}"
+    assert os.listdir(str(tmp_path)) == []  # neither the raster, a partial file, nor the tailor file
+
+
+def test_run_result_has_stage_and_adaptation_seconds(tmp_path: str) -> None:
+    pan, ms = pair_paths("quickbird")
+    result = run(PansharpenRequest(pan, ms, os.path.join(str(tmp_path), "t.tif"), method="fusionnet",
+                                   adapt="tailor", adapt_options=FAST))
+    stages = result.stage_seconds
+    assert list(stages) == ["open", "statistics", "adapt_sample", "adapt_cache", "adapt_train", "adapt_other",
+                            "fuse", "write"]
+    assert all(v >= 0 for v in stages.values()) and stages["adapt_train"] > 0 and stages["fuse"] > 0
+    assert result.adapt_seconds == pytest.approx(sum(v for k, v in stages.items() if k.startswith("adapt")))
+    assert 0 < result.adapt_seconds < result.seconds and sum(stages.values()) <= result.seconds
+    assert f"fusionnet + tailor (adaptation {result.adapt_seconds:.2f} s)" in result.summary()
+    plain = run(PansharpenRequest(pan, ms, os.path.join(str(tmp_path), "p.tif"), method="fusionnet"))
+    assert plain.adapt_seconds == 0 and list(plain.stage_seconds) == ["open", "statistics", "fuse", "write"]
+    assert "adaptation" not in plain.summary()

@@ -115,11 +115,26 @@ def test_ctrl_c_is_one_line(tmp_path, capsys, monkeypatch) -> None:  # type: ign
 
 
 def test_refused_runs_are_skipped_and_reported(tmp_path) -> None:
-    folder = _folder(tmp_path, ["landsat8"])  # 7 MS bands: the tailor needs 4 or 8
+    folder = _folder(tmp_path, ["landsat8"])  # 159 x 143 PAN px: no whole 256 px tailor patch
     pairs, skipped = ev.find_pairs(str(folder)), []  # type: ignore[var-annotated]
     records = ev.evaluate(pairs, [("fusionnet", "tailor"), ("brovey", "none")], max_size=128,
+                          adapt_options={"patch": "256"},
                           skip=lambda text, message: skipped.append((text, message)))
     assert [(r["method"], r["adapt"]) for r in records] == [("brovey", "none")]
-    assert len(skipped) == 1 and skipped[0][0] == "landsat8 fusionnet tailor" and "bands" in skipped[0][1]
+    assert len(skipped) == 1 and skipped[0][0] == "landsat8 fusionnet tailor"
+    assert "smaller than one tailor patch" in skipped[0][1]
     with pytest.raises(EngineError, match="every run was refused; first: landsat8 fusionnet tailor"):
-        ev.evaluate(pairs, [("fusionnet", "tailor")], max_size=128)
+        ev.evaluate(pairs, [("fusionnet", "tailor")], max_size=128, adapt_options={"patch": "256"})
+
+
+def test_landsat_pairs_are_adapted_not_skipped(tmp_path) -> None:
+    folder = _folder(tmp_path, ["landsat7", "landsat8"])  # 6 and 7 MS bands: 4-band groups
+    skipped: List[str] = []
+    records = ev.evaluate(ev.find_pairs(str(folder)), [("fusionnet", "none"), ("fusionnet", "tailor")],
+                          adapt_options={"steps": "2", "max_patches": "2"}, max_size=128,
+                          skip=lambda text, message: skipped.append(text))
+    assert skipped == []
+    assert [(r["pair"], r["adapt"]) for r in records] == [
+        ("landsat7", "none"), ("landsat7", "tailor"), ("landsat8", "none"), ("landsat8", "tailor")]
+    assert all(r["adapt_seconds"] > 0 for r in records if r["adapt"] == "tailor")
+    assert all(r["adapt_seconds"] == 0 and r["infer_seconds"] > 0 for r in records if r["adapt"] == "none")
