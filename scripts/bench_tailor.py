@@ -8,9 +8,8 @@
 Crops size x size PAN pixels (and the matching MS) from the centre of a pair in the shared data folder
 (pixel values unchanged), runs engine.pipeline.run end to end (GeoTIFF in, GeoTIFF out) with --adapt none,
 tailor and, with --full, full (100 steps by default), and prints a Markdown table: median seconds of the
-whole run, seconds of the adaptation stage (first to last 'adapting' progress message: sample, cache,
-train), the ratio
-to plain inference, and the full-resolution indices HQNR, D_lambda_K and D_s of each output.
+whole run, seconds of the adaptation (RunResult.adapt_seconds: sample, cache, train, backbone loading), the
+ratio to plain inference, and the full-resolution indices HQNR, D_lambda_K and D_s of each output.
 """
 from __future__ import annotations
 
@@ -35,12 +34,18 @@ from engine.physics.sensors import get_preset  # noqa: E402
 from engine.pipeline import run  # noqa: E402
 from engine.request import PansharpenRequest  # noqa: E402
 
-SENSOR = {"pleiades_otb": "pleiades", "quickbird_toulouse": "quickbird"}
+#: pair -> (sensor preset, PAN and MS files in the data folder, ratio); the Landsat MS have 7 and 6 bands
+#: (adapted through 4-band groups, engine/adapt/groups.py)
+PAIRS = {"pleiades_otb": ("pleiades", "pleiades_otb/pan.tif", "pleiades_otb/ms.tif", 4),
+         "quickbird_toulouse": ("quickbird", "quickbird_toulouse/pan.tif", "quickbird_toulouse/ms.tif", 4),
+         "landsat8": ("landsat8", "landsat8/pan.tif", "landsat8/ms.tif", 2),
+         "landsat7_fusebox": ("landsat7", "landsat7_fusebox/01_pan.tif", "landsat7_fusebox/01_ms.tif", 2)}
 
 
-def make_crop(data: str, pair: str, size: int, folder: str, ratio: int = 4) -> Tuple[str, str]:
+def make_crop(data: str, pair: str, size: int, folder: str) -> Tuple[str, str]:
     """Centre crop of the pair: (pan path, ms path) in `folder`."""
-    pan_src, ms_src = os.path.join(data, pair, "pan.tif"), os.path.join(data, pair, "ms.tif")
+    _, pan_name, ms_name, ratio = PAIRS[pair]
+    pan_src, ms_src = os.path.join(data, pan_name), os.path.join(data, ms_name)
     ds = gdal.Open(pan_src)
     if ds is None or min(ds.RasterXSize, ds.RasterYSize) < size:
         sys.exit(f"{pan_src} is missing or smaller than {size} px")
@@ -64,25 +69,16 @@ def indices(fused: str, pan: str, ms: str, sensor: str) -> Dict[str, float]:
 
 
 def timed_run(req: PansharpenRequest) -> Tuple[float, float]:
-    """(seconds of the whole run, seconds of the adaptation stage)."""
-    marks: Dict[str, float] = {}
-
-    def progress(fraction: float, message: str) -> None:
-        if message.startswith("adapting"):
-            marks.setdefault("start", time.perf_counter())
-            marks["end"] = time.perf_counter()
-
+    """(seconds of the whole run, seconds of the adaptation: RunResult.adapt_seconds)."""
     t0 = time.perf_counter()
-    run(req, progress)
-    total = time.perf_counter() - t0
-    adapt = marks["end"] - marks["start"] if marks else 0.0
-    return total, adapt
+    result = run(req)
+    return time.perf_counter() - t0, result.adapt_seconds
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
-    ap.add_argument("--pair", default="pleiades_otb", choices=sorted(SENSOR))
+    ap.add_argument("--pair", default="pleiades_otb", choices=sorted(PAIRS))
     ap.add_argument("--size", type=int, default=512)
     ap.add_argument("--backbone", default="fusionnet")
     ap.add_argument("--repeats", type=int, default=3)
@@ -95,7 +91,7 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     opts = dict(o.split("=", 1) for o in args.option)
-    sensor = SENSOR[args.pair]
+    sensor = PAIRS[args.pair][0]
     adapts = ["none", "tailor"] + (["full"] if args.full else [])
     modes: List[Tuple[str, str]] = [(args.backbone, m) for m in adapts]
     modes += [(m, "none") for m in args.classical.split(",") if m]

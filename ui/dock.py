@@ -150,12 +150,9 @@ class PansharpenDock(QgsDockWidget):
     def _on_progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(round(100 * fraction)))
         self.progress.setFormat(f"%p%  {message}")
-        had_adapt_time = self._stages.adapt_seconds is not None
         stage = self._stages.new_stage(message)
         if stage:
             self.log(stage)
-        if not had_adapt_time and self._stages.adapt_seconds is not None:
-            self.log(f"adaptation took {self._stages.adapt_seconds:.1f} s")
 
     def _on_succeeded(self, outcome: FusionOutcome) -> None:
         result = outcome.result
@@ -166,6 +163,8 @@ class PansharpenDock(QgsDockWidget):
             self.log(f"note: {note}")
         self.log(f"sensor {result.sensor}: {result.sensor_reason}")
         self.log(f"device: {result.device}")
+        if result.adapt != "none":
+            self.log(result.adaptation_line())
         self.log(result.summary())
         name = os.path.splitext(os.path.basename(result.output))[0]
         try:

@@ -13,7 +13,7 @@ class FeedbackProgress:
 
     Stage = the message up to its first digit ('fusing: block 3/16' -> 'fusing: block'; see
     ui.stages), so the Processing log gets one line per stage (and per adaptation sub-stage) instead
-    of one per block or training step. Once adaptation is over its duration is logged.
+    of one per block or training step. (The algorithm logs the adaptation time from the engine's RunResult.)
     """
 
     def __init__(self, feedback: Optional[QgsFeedback]) -> None:
@@ -24,9 +24,6 @@ class FeedbackProgress:
         if self.feedback is None:
             return
         self.feedback.setProgress(100.0 * min(max(fraction, 0.0), 1.0))
-        had_adapt_time = self.stages.adapt_seconds is not None
         stage = self.stages.new_stage(message)
         if stage and isinstance(self.feedback, QgsProcessingFeedback):
             self.feedback.setProgressText(stage)
-            if not had_adapt_time and self.stages.adapt_seconds is not None:
-                self.feedback.pushInfo(f"adaptation took {self.stages.adapt_seconds:.1f} s")

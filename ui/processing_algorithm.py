@@ -113,6 +113,8 @@ class PansharpenAlgorithm(QgsProcessingAlgorithm):
             feedback.pushInfo(f"note: {note}")
         feedback.pushInfo(f"sensor {result.sensor}: {result.sensor_reason}")
         feedback.pushInfo(f"device: {result.device}")
+        if result.adapt != "none":
+            feedback.pushInfo(result.adaptation_line())
         feedback.pushInfo(result.summary())
         self._output = result.output
         return {self.OUTPUT: result.output}

@@ -70,6 +70,8 @@ def test_dock_runs_fusionnet_with_tailor_and_adds_the_layer(plugin, qb_layers, q
     log = plugin.dock.log_view.toPlainText()
     assert "fusionnet + tailor adaptation" in log
     assert "adapting: train step" in log and "fusing: block" in log and "adaptation took " in log
+    assert "train " in log.split("adaptation took ", 1)[1].splitlines()[0]  # with the seconds per stage
+    assert "fusionnet + tailor (adaptation " in log  # the summary line
 
 
 def test_dock_cancel_during_adaptation_leaves_no_file(plugin, qb_layers, qtbot, tmp_path) -> None:
