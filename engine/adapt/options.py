@@ -1,7 +1,8 @@
 """Adaptation modes and their options, parsed from plain values (CLI strings, dock widgets) once.
 
 Keys of PansharpenRequest.adapt_options (all optional):
-  patch (PAN px, default 64, full 128; inner patch side, a multiple of 32 for the D_s loss), fraction
+  patch (PAN px, inner patch side, a multiple of 32 for the D_s loss and of the ratio; default 0 = auto:
+  the smallest such side from 64 px, 128 px for full, see patch_size), fraction
   (of the candidate patches, default 0.25, full 1), max_patches (default 8, full 16), sampler
   (diverse | random), steps (tailor 50, full 100), lr (tailor 2e-3; full 1e-5 as Z-PNN), tailor
   (light | conditional), hidden (tailor width, 16), seed (0), loss_weights
@@ -14,6 +15,7 @@ load_tailor (apply a saved tailor instead of training one).
 """
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from typing import Callable, Dict, Mapping, Optional, TypeVar
@@ -35,7 +37,7 @@ class AdaptOptions:
     """Parsed options (see module doc); loss_weights None means the sensor preset's weights."""
 
     mode: str = "tailor"
-    patch: int = 64
+    patch: int = 0
     fraction: float = 0.25
     max_patches: int = 8
     sampler: str = "diverse"
@@ -71,8 +73,8 @@ def parse_adapt_options(mode: str, values: Mapping[str, object]) -> AdaptOptions
     full = mode == "full"
     return AdaptOptions(
         mode=mode,
-        patch=_get(values, "patch", int, 128 if full else 64, lambda v: 32 <= v <= 1024 and v % 32 == 0,
-                   "a multiple of 32 from 32 to 1024"),
+        patch=_get(values, "patch", int, 0, lambda v: v == 0 or (32 <= v <= 1024 and v % 32 == 0),
+                   "0 (auto) or a multiple of 32 from 32 to 1024"),
         fraction=_get(values, "fraction", float, 1.0 if full else 0.25, lambda v: 0 < v <= 1, "in (0, 1]"),
         max_patches=_get(values, "max_patches", int, 16 if full else 8, lambda v: 1 <= v <= 1024,
                          "from 1 to 1024"),
@@ -88,6 +90,19 @@ def parse_adapt_options(mode: str, values: Mapping[str, object]) -> AdaptOptions
         save_tailor=_path(values, "save_tailor"),
         load_tailor=_path(values, "load_tailor"),
     )
+
+
+def patch_size(opts: AdaptOptions, ratio: int) -> int:
+    """The inner patch side in PAN px: the option, or (auto) the smallest multiple of both 32 (the D_s
+    blocks) and the ratio (whole MS cells) from 64 px (tailor) or 128 px (full); EngineError when a given
+    side is not a multiple of the ratio."""
+    if opts.patch:
+        if opts.patch % ratio:
+            raise EngineError(f"adapt option patch ({opts.patch}) must be a multiple of the ratio {ratio}")
+        return opts.patch
+    step = 32 * ratio // math.gcd(32, ratio)
+    least = 128 if opts.mode == "full" else 64
+    return -(-least // step) * step
 
 
 def _path(values: Mapping[str, object], key: str) -> Optional[str]:

@@ -8,6 +8,7 @@ Reproducible: the tailor's initialisation uses `seed` inside a forked RNG, the s
 from __future__ import annotations
 
 import copy
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Dict, List, Sequence
@@ -31,6 +32,16 @@ class TrainSettings:
     tailor: str = "light"
     hidden: int = 16
     seed: int = 0
+    schedule: str = "cosine"
+
+
+def step_lr(lr: float, step: int, steps: int, schedule: str) -> float:
+    """Learning rate of `step` (0-based): constant, or cosine decay from lr to lr / 20 over the run, so a
+    short run ends settled instead of wherever its last large step left it."""
+    if schedule == "constant" or steps <= 1:
+        return lr
+    floor = lr / 20
+    return floor + 0.5 * (lr - floor) * (1 + math.cos(math.pi * step / (steps - 1)))
 
 
 #: PAN px of cached features kept around each patch's inner part: the tailor (1 px) and the mapper
@@ -103,6 +114,7 @@ def train_tailor(net: Backbone, patches: Patches, ratio: int, gains: Sequence[fl
     pan, ms = patches.inner(patches.pan), patches.inner(patches.ms, ratio)
     for step in range(settings.steps):
         cancel.check()
+        opt.lr = step_lr(settings.lr, step, settings.steps, settings.schedule)
         with torch.enable_grad():
             fused = cache.fused(tailored)
             terms = total_loss(fused, cache.frozen, pan, ms, cache.targets, ratio, gains, weights)
