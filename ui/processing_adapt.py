@@ -37,9 +37,11 @@ HELP = ("ADAPT adapts a deep backbone (pnn, pannet, dicnn, msdcnn, fusionnet, la
         "net, <b>full</b> fine-tunes the whole net (Z-PNN style), <b>none</b> uses the pretrained net. "
         "Advanced adaptation options left blank use the engine defaults: steps "
         f"{choices.ADAPT_STEPS['tailor']} (tailor) / {choices.ADAPT_STEPS['full']} (full), learning rate "
-        f"{choices.ADAPT_LR['tailor']:g} / {choices.ADAPT_LR['full']:g}, patch {choices.ADAPT_PATCH} PAN px "
-        f"(multiple of 32), at most {choices.ADAPT_MAX_PATCHES} patches or a fraction "
-        f"{choices.ADAPT_FRACTION:g} of them, sampler diverse, tailor light, seed {choices.ADAPT_SEED}, "
+        f"{choices.ADAPT_LR['tailor']:g} / {choices.ADAPT_LR['full']:g}, patch side auto (64 PAN px, 128 for "
+        "full, or the next multiple of both 32 and the ratio), at most "
+        f"{choices.ADAPT_MAX_PATCHES['tailor']} / {choices.ADAPT_MAX_PATCHES['full']} patches or a fraction "
+        f"{choices.ADAPT_FRACTION['tailor']:g} / {choices.ADAPT_FRACTION['full']:g} of them (full: the whole "
+        f"image up to 512 x 512 PAN px, as Z-PNN), sampler diverse, tailor light, seed {choices.ADAPT_SEED}, "
         "loss weights 'spectral,spatial,consistency' from the sensor preset.")
 
 

@@ -51,7 +51,8 @@ def test_adapt_constants_mirror_the_engine() -> None:
         parsed = options.parse_adapt_options(mode, {})
         assert (parsed.steps, parsed.lr) == (choices.ADAPT_STEPS[mode], choices.ADAPT_LR[mode])
         assert (parsed.patch, parsed.fraction, parsed.max_patches, parsed.seed) == (
-            choices.ADAPT_PATCH, choices.ADAPT_FRACTION, choices.ADAPT_MAX_PATCHES, choices.ADAPT_SEED)
+            choices.ADAPT_PATCH, choices.ADAPT_FRACTION[mode], choices.ADAPT_MAX_PATCHES[mode],
+            choices.ADAPT_SEED)
         assert (parsed.sampler, parsed.tailor) == (choices.ADAPT_SAMPLERS[0], choices.ADAPT_TAILORS[0])
     deep = choices.deep_method_names()
     assert deep == [m.name for m in list_methods() if m.family == choices.DEEP_FAMILY]
