@@ -17,19 +17,22 @@ def add_evaluate_parser(sub: Any) -> None:
     p = sub.add_parser("evaluate", help="score methods and adaptations on a folder of NAME_pan/NAME_ms pairs")
     p.add_argument("--pairs", required=True, metavar="DIR", help="folder of NAME_pan.tif / NAME_ms.tif pairs")
     p.add_argument("--methods", default="fusionnet", help="comma-separated methods (classical: adapt none)")
-    p.add_argument("--adapt", default="none,tailor,full", help="comma-separated adaptations of deep methods")
+    p.add_argument("--adapt", default="none,tailor,full", metavar="MODES",
+                   help="comma-separated adaptations: none, tailor, full, swift, swift+tailor")
     p.add_argument("--sensor", default="auto", help="sensor preset of every pair, or 'auto' (guessed)")
     p.add_argument("--json", metavar="FILE", help="write the list of records to FILE")
     p.add_argument("--max-size", type=int, default=DEFAULT_MAX_SIZE, metavar="PX",
                    help="side of the centred window assessed, PAN pixels")
     p.add_argument("--device", default="auto", choices=DEVICES)
     p.add_argument("--quiet", action="store_true", help="no per-run progress")
+    p.add_argument("--swift-option", action="append", metavar="KEY=VALUE",
+                   help="SWIFT setting for --adapt swift / swift+tailor (repeatable, see adapt-sensor)")
     add_adapt_option_flags(p)
     p.set_defaults(func=cmd_evaluate)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from ..cli import ProgressBar, progress_bar
+    from ..cli import ProgressBar, parse_options, progress_bar
     from ..evaluate import evaluate, find_pairs, markdown_table, plan_runs, split_list
 
     if args.max_size < 64:
@@ -49,7 +52,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             print(f"skipped: {text}: {message}", file=sys.stderr, flush=True)
 
         records = evaluate(pairs, plan, args.sensor, adapt_options_from_args(args), args.device,
-                           args.max_size, announce, progress, skip=skip)
+                           args.max_size, announce, progress, skip=skip,
+                           swift_options=parse_options(args.swift_option))
     print(markdown_table(records))
     if args.json:
         try:
