@@ -27,7 +27,7 @@ from ..swift.method import start_network
 from ..weights import model_key, read_checked, read_manifest
 from .groups import train_adapted
 from .losses import weights_for
-from .options import FILE_KEYS, AdaptOptions
+from .options import FILE_KEYS, AdaptOptions, patch_size
 from .persist import load_tailor, save_tailor, tailor_metadata
 from .raster_patches import raster_patches
 from .tailor import TailoredBackbone
@@ -76,15 +76,14 @@ def adapt_method(method: Method, pair: AlignedPair, ctx: FusionContext, opts: Ad
     mb = model_bands_for(len(pair.ms_bands))  # other counts: 4-band groups (groups.py)
     if opts.load_tailor:
         return _loaded_method(method, mb, opts.load_tailor, device, progress)
-    if opts.patch % pair.ratio:
-        raise EngineError(f"adapt option patch ({opts.patch}) must be a multiple of the ratio {pair.ratio}")
+    patch = patch_size(opts, pair.ratio)
     t0 = time.perf_counter()
     progress(0.0, "sample patches")
     net, backbone, sha = start_network(method, mb, device)  # shipped or SWIFT model file weights
     margin = round_up(net.receptive_field + 1, pair.ratio)
     rng = np.random.default_rng(opts.seed)
     stats = ctx.require_stats()  # invalid pixels of partly valid patches get the pipeline's fill values
-    patches = raster_patches(pair, opts.patch, margin, opts.fraction, opts.max_patches, opts.sampler,
+    patches = raster_patches(pair, patch, margin, opts.fraction, opts.max_patches, opts.sampler,
                              method.scale(ctx), ctx.upsampler, device, rng,
                              FillValues(stats.pan_mean, stats.ms_mean()))
     cancel.check()
