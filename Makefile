@@ -1,5 +1,6 @@
 # Pansharpen & Adapt: the two commands of the README.
-#   make demo  - set up (Debian packages, .venv) and run the main job on the bundled sample
+#   make demo  - set up (Debian packages, .venv) and run the main job on the bundled sample (FusionNet +
+#                Feature Tailor against direct transfer and the classical default: indices and timings)
 #   make test  - set up and run lint, type checks and the whole test suite
 PY := .venv/bin/python
 DEMO_OUT ?= demo-output
