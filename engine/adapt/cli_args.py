@@ -5,18 +5,20 @@ import argparse
 from typing import Dict
 
 from ..request import OptionValue
-from .options import ADAPT_MODES, FILE_KEYS, KEYS
+from .options import ADAPT_MODES, FILE_KEYS, KEYS, parse_adapt_options
 
+_T, _F = parse_adapt_options("tailor", {}), parse_adapt_options("full", {})
 _HELP = {
-    "patch": "tailor patch side, PAN px (multiple of 32; default 64)",
-    "fraction": "fraction of the image's patches trained on (default 0.25)",
-    "max_patches": "at most this many patches (default 8)",
+    "patch": "patch side, PAN px (multiple of 32 and of the ratio; default auto: 64, 128 for full, or the "
+             "next such multiple)",
+    "fraction": f"fraction of the image's patches trained on (default {_T.fraction:g}; full {_F.fraction:g})",
+    "max_patches": f"at most this many patches (default {_T.max_patches}; full {_F.max_patches})",
     "sampler": "patch sampler: diverse (farthest point) or random",
-    "steps": "Adam steps (default 50 for tailor, 100 for full)",
-    "lr": "learning rate (default 2e-3 for tailor, 1e-5 for full)",
-    "tailor": "tailor variant: light or conditional",
-    "hidden": "tailor width (default 16)",
-    "seed": "random seed of sampling and initialisation (default 0)",
+    "steps": f"Adam steps (default {_T.steps} for tailor, {_F.steps} for full)",
+    "lr": f"learning rate (default {_T.lr:g} for tailor, {_F.lr:g} for full)",
+    "tailor": f"tailor variant: light or conditional (default {_T.tailor})",
+    "hidden": f"tailor width (default {_T.hidden})",
+    "seed": f"random seed of sampling and initialisation (default {_T.seed})",
     "loss_weights": "spectral,spatial,consistency loss weights (default: per sensor preset)",
     "spatial_loss": "spatial loss: ds (differentiable D_s) or structural (Z-PNN)",
 }
