@@ -1,9 +1,4 @@
-"""MSDCNN (multi-scale deep + shallow branch) and LAGConv (local-adaptive convolutions).
-
-LAGConv deviation: the paper's dynamic bias pools the whole input globally, which would make a tile's
-output depend on the tile; here it pools the same 3 x 3 neighbourhood the convolution sees, so the
-receptive field stays finite (1 px per layer) and tiled output equals whole-image output.
-"""
+"""MSDCNN: a multi-scale deep branch and a shallow branch (LAGConv lives in lagconv.py)."""
 from __future__ import annotations
 
 import torch
@@ -48,68 +43,3 @@ class MSDCNN(Backbone):
 
     def mapper(self, feats: torch.Tensor, lms: torch.Tensor) -> torch.Tensor:
         return lms + self.head(feats)
-
-
-class LAConv(nn.Module):
-    """Local-adaptive 3x3 convolution: y[p] = sum_k a_k[p] W_k x[p + k] + b(pool3(x))[p].
-
-    a (B, 9, H, W) are per-pixel tap weights from a conv3-ReLU-conv1-sigmoid net; W is a shared kernel.
-    Computed tap by tap (nine 1x1 convolutions of shifted inputs) so memory is one (B, Cout, H, W) map,
-    not the 9x larger unfolded input.
-    """
-
-    def __init__(self, cin: int, cout: int) -> None:
-        super().__init__()
-        self.attention = nn.Sequential(conv(cin, 9, 3), nn.ReLU(), conv(9, 9, 1), nn.Sigmoid())
-        self.weight = nn.Parameter(torch.empty(cout, cin, 3, 3))
-        nn.init.kaiming_uniform_(self.weight, a=5 ** 0.5)
-        self.bias = nn.Sequential(conv(cin, cin, 1), nn.ReLU(), conv(cin, cout, 1))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h, w = x.shape[-2:]
-        a = self.attention(x)
-        xp = F.pad(x, (1, 1, 1, 1))
-        out = self.bias(F.avg_pool2d(xp, 3, stride=1))
-        # (9, Cout, Cin): one matrix per tap. einsum (a plain matmul) rather than nine 1x1 convolutions,
-        # which cost a new oneDNN primitive for every input shape (tiles at image edges vary in shape).
-        taps = self.weight.permute(2, 3, 0, 1).reshape(9, self.weight.shape[0], -1)
-        for k in range(9):
-            dy, dx = divmod(k, 3)
-            tap = torch.einsum("oc,bchw->bohw", taps[k], xp[..., dy:dy + h, dx:dx + w])
-            out = out + a[:, k:k + 1] * tap
-        return out
-
-
-class _LAResBlock(nn.Module):
-    def __init__(self, ch: int) -> None:
-        super().__init__()
-        self.c1, self.c2 = LAConv(ch, ch), LAConv(ch, ch)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.c2(F.relu(self.c1(x)))
-
-
-class LAGConv(Backbone):
-    """cat(lms, pan) -> LAConv 32 -> ReLU -> 5 LA residual blocks | LAConv C; lms + output."""
-
-    name, title = "lagconv", "LAGConv"
-    receptive_field, feature_channels = 12, 32
-
-    def __init__(self, bands: int) -> None:
-        super().__init__(bands)
-        self.head = LAConv(bands + 1, 32)
-        self.body = nn.Sequential(*[_LAResBlock(32) for _ in range(5)])
-        self.tail = LAConv(32, bands)
-        # Zero-initialised tail: the untrained net outputs lms exactly, so a short training budget is not
-        # spent undoing a large random correction (step-0 L1 0.20 otherwise, against 0.03 for lms).
-        nn.init.zeros_(self.tail.weight)
-        last = self.tail.bias[-1]
-        assert isinstance(last, nn.Conv2d) and last.bias is not None
-        nn.init.zeros_(last.weight)
-        nn.init.zeros_(last.bias)
-
-    def features(self, lms: torch.Tensor, pan: torch.Tensor) -> torch.Tensor:
-        return self.body(F.relu(self.head(torch.cat([lms, pan], 1))))
-
-    def mapper(self, feats: torch.Tensor, lms: torch.Tensor) -> torch.Tensor:
-        return lms + self.tail(feats)

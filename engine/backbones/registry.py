@@ -7,7 +7,8 @@ from typing import Dict, List, Type
 from ..errors import EngineError
 from .base import Backbone
 from .classic import PNN, DiCNN, FusionNet, PanNet
-from .multiscale import MSDCNN, LAGConv
+from .lagconv import LAGConv
+from .multiscale import MSDCNN
 
 BACKBONES: Dict[str, Type[Backbone]] = {c.name: c for c in (PNN, PanNet, DiCNN, MSDCNN, FusionNet, LAGConv)}
 
