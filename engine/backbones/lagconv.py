@@ -51,7 +51,8 @@ class LAConv(nn.Module):
 
         # the attention maps 9 Cin values to only 9: computed transposed, (9, 9Cin) @ (9Cin, n), which
         # runs ~3x faster than (n, 9Cin) @ (9Cin, 9) in MKL
-        return (taps(a1.weight).t(), a1.bias[:, None], a2.weight.reshape(9, 9), a2.bias[:, None],
+        ba1, ba2 = cast(torch.Tensor, a1.bias), cast(torch.Tensor, a2.bias)  # conv() always has a bias
+        return (taps(a1.weight).t(), ba1[:, None], a2.weight.reshape(9, 9), ba2[:, None],
                 b1.weight.reshape(cin, cin).t(), b1.bias, b2.weight.reshape(cout, cin).t(), b2.bias,
                 taps(self.weight))
 
