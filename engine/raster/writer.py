@@ -29,7 +29,9 @@ def creation_options(dtype: np.dtype) -> list:
     """GTiff creation options: 256x256 tiles, DEFLATE with the predictor that suits the type."""
     predictor = "3" if np.dtype(dtype).kind == "f" else "2"
     return ["TILED=YES", f"BLOCKXSIZE={TILE}", f"BLOCKYSIZE={TILE}", "COMPRESS=DEFLATE", "ZLEVEL=1",
-            f"PREDICTOR={predictor}", "BIGTIFF=IF_SAFER", "NUM_THREADS=ALL_CPUS", "INTERLEAVE=PIXEL"]
+            f"PREDICTOR={predictor}", "BIGTIFF=IF_SAFER", "NUM_THREADS=ALL_CPUS", "INTERLEAVE=PIXEL",
+            # spectral bands, never RGB + alpha (GTiff's default for 3- and 4-band Byte images)
+            "PHOTOMETRIC=MINISBLACK", "ALPHA=NO"]
 
 
 def temporary_path(path: str) -> str:

@@ -124,3 +124,18 @@ def test_row_tracker_flushes_only_whole_tile_rows() -> None:
     assert not rows.add(256, 300, 100)  # rows 256-355 complete, but the tile row is not
     assert rows.add(356, 300, 156)  # rows up to 512
     assert rows.add(512, 300, 88)  # the last, partial tile row ends the raster
+
+
+@pytest.mark.parametrize("count", [3, 4])
+def test_byte_bands_are_spectral_bands_not_rgb_alpha(tmp_path, count: int) -> None:
+    """GTiff writes 3/4-band Byte images as RGB(+alpha) by default; fused MS bands must stay plain bands."""
+    from osgeo import gdal
+    out = str(tmp_path / "byte.tif")
+    data = _data(count=count, dtype=np.uint8)
+    with AtomicGeoTiff(out, 300, 260, count, np.dtype(np.uint8), GT, "", None, [""] * count, {}) as w:
+        w.write(0, 0, data)
+    ds = gdal.Open(out)
+    assert ds.RasterCount == count
+    interp = [ds.GetRasterBand(b + 1).GetColorInterpretation() for b in range(count)]
+    assert gdal.GCI_AlphaBand not in interp and gdal.GCI_RedBand not in interp
+    np.testing.assert_array_equal(ds.ReadAsArray(), data)
