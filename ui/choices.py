@@ -23,8 +23,8 @@ DEFAULT_METRICS_UPSAMPLER = "interp23tap"
 # and engine.adapt.tailor.TAILORS (a test keeps them equal): engine/adapt imports torch.
 ADAPT_MODES = ("none", "tailor", "full")
 ADAPT_TITLES = {"none": "None (pretrained net)", "tailor": "Feature Tailor", "full": "Full fine-tune"}
-ADAPT_STEPS = {"tailor": 50, "full": 100}
-ADAPT_LR = {"tailor": 2e-3, "full": 1e-5}
+ADAPT_STEPS = {"tailor": 30, "full": 100}
+ADAPT_LR = {"tailor": 3e-3, "full": 1e-5}
 ADAPT_PATCH = 0  # auto: 64 PAN px (128 full), or the next multiple of both 32 and the ratio
 ADAPT_FRACTION = {"tailor": 0.25, "full": 1.0}
 ADAPT_MAX_PATCHES = {"tailor": 8, "full": 16}

@@ -21,6 +21,7 @@ _HELP = {
     "seed": f"random seed of sampling and initialisation (default {_T.seed})",
     "loss_weights": "spectral,spatial,consistency loss weights (default: per sensor preset)",
     "spatial_loss": "spatial loss: ds (differentiable D_s) or structural (Z-PNN)",
+    "schedule": "learning rate schedule: constant (default) or cosine decay",
 }
 
 

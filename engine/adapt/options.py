@@ -4,9 +4,10 @@ Keys of PansharpenRequest.adapt_options (all optional):
   patch (PAN px, inner patch side, a multiple of 32 for the D_s loss and of the ratio; default 0 = auto:
   the smallest such side from 64 px, 128 px for full, see patch_size), fraction
   (of the candidate patches, default 0.25, full 1), max_patches (default 8, full 16), sampler
-  (diverse | random), steps (tailor 50, full 100), lr (tailor 2e-3; full 1e-5 as Z-PNN), tailor
-  (light | conditional), hidden (tailor width, 16), seed (0), loss_weights
-  ('spectral,spatial,consistency'; default per sensor preset), spatial_loss (ds | structural).
+  (diverse | random), steps (tailor 30, full 100), lr (tailor 3e-3; full 1e-5 as Z-PNN), tailor
+  (light | conditional), hidden (tailor width, 8), seed (0), loss_weights
+  ('spectral,spatial,consistency'; default per sensor preset), spatial_loss (ds | structural),
+  schedule (learning rate: constant | cosine).
 Mode 'full' is the Z-PNN baseline: by default it fine-tunes on the whole image (every 128 px patch, so each
 step is one pass over the image) up to 16 patches (512 x 512 PAN px), the cap keeping the baseline affordable
 on large rasters.
@@ -24,10 +25,11 @@ from ..errors import EngineError
 from .losses import SPATIAL_KINDS
 from .patches import SAMPLERS
 from .tailor import TAILORS
+from .train import SCHEDULES
 
 ADAPT_MODES = ("none", "tailor", "full")
 KEYS = ("patch", "fraction", "max_patches", "sampler", "steps", "lr", "tailor", "hidden", "seed",
-        "loss_weights", "spatial_loss")
+        "loss_weights", "spatial_loss", "schedule")
 FILE_KEYS = ("save_tailor", "load_tailor")
 T = TypeVar("T")
 
@@ -41,13 +43,14 @@ class AdaptOptions:
     fraction: float = 0.25
     max_patches: int = 8
     sampler: str = "diverse"
-    steps: int = 50
-    lr: float = 2e-3
+    steps: int = 30
+    lr: float = 3e-3
     tailor: str = "light"
-    hidden: int = 16
+    hidden: int = 8
     seed: int = 0
     loss_weights: Optional[str] = None
     spatial_loss: str = "ds"
+    schedule: str = "constant"
     save_tailor: Optional[str] = None
     load_tailor: Optional[str] = None
 
@@ -79,14 +82,15 @@ def parse_adapt_options(mode: str, values: Mapping[str, object]) -> AdaptOptions
         max_patches=_get(values, "max_patches", int, 16 if full else 8, lambda v: 1 <= v <= 1024,
                          "from 1 to 1024"),
         sampler=_get(values, "sampler", str, "diverse", lambda v: v in SAMPLERS, " or ".join(SAMPLERS)),
-        steps=_get(values, "steps", int, 100 if full else 50, lambda v: 0 <= v <= 100000, "from 0 to 100000"),
-        lr=_get(values, "lr", float, 1e-5 if full else 2e-3, lambda v: 0 < v <= 1, "in (0, 1]"),
+        steps=_get(values, "steps", int, 100 if full else 30, lambda v: 0 <= v <= 100000, "from 0 to 100000"),
+        lr=_get(values, "lr", float, 1e-5 if full else 3e-3, lambda v: 0 < v <= 1, "in (0, 1]"),
         tailor=_get(values, "tailor", str, "light", lambda v: v in TAILORS, " or ".join(TAILORS)),
-        hidden=_get(values, "hidden", int, 16, lambda v: 1 <= v <= 256, "from 1 to 256"),
+        hidden=_get(values, "hidden", int, 8, lambda v: 1 <= v <= 256, "from 1 to 256"),
         seed=_get(values, "seed", int, 0, lambda v: v >= 0, "a non-negative integer"),
         loss_weights=_get(values, "loss_weights", str, None, lambda v: True, "three numbers"),  # type: ignore[arg-type]
         spatial_loss=_get(values, "spatial_loss", str, "ds", lambda v: v in SPATIAL_KINDS,
                           " or ".join(SPATIAL_KINDS)),
+        schedule=_get(values, "schedule", str, "constant", lambda v: v in SCHEDULES, " or ".join(SCHEDULES)),
         save_tailor=_path(values, "save_tailor"),
         load_tailor=_path(values, "load_tailor"),
     )

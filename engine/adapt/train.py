@@ -32,12 +32,16 @@ class TrainSettings:
     tailor: str = "light"
     hidden: int = 16
     seed: int = 0
-    schedule: str = "cosine"
+    schedule: str = "constant"
+
+
+SCHEDULES = ("constant", "cosine")
 
 
 def step_lr(lr: float, step: int, steps: int, schedule: str) -> float:
-    """Learning rate of `step` (0-based): constant, or cosine decay from lr to lr / 20 over the run, so a
-    short run ends settled instead of wherever its last large step left it."""
+    """Learning rate of `step` (0-based): constant, or cosine decay from lr to lr / 20 over the run.
+    Measured (QuickBird 448 and Pleiades 512 crops, FusionNet): cosine did not beat constant, so constant
+    is the default."""
     if schedule == "constant" or steps <= 1:
         return lr
     floor = lr / 20
