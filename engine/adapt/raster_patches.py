@@ -22,7 +22,8 @@ import torch
 
 from ..errors import EngineError
 from ..fusion import FillValues, fill_invalid
-from ..physics.resample import upsample, upsample_halo
+from ..methods.deep import net_upsample
+from ..physics.resample import upsample_halo
 from ..raster.align import AlignedPair
 from ..raster.blocks import Block, read_block, read_ms, round_up
 from .patches import Patches, choose, grid_origins, patch_count
@@ -107,7 +108,7 @@ def raster_patches(pair: AlignedPair, size: int, margin: int, fraction: float, m
         data = read_block(pair, _block(y, x, size, halo), with_masks=fill is not None)
         fill_invalid(data, fill)
         coarse = torch.from_numpy(data.ms).to(device)[None] / scale
-        lms.append(upsample(coarse, r, upsampler)[..., cut:cut + ext, cut:cut + ext])
+        lms.append(net_upsample(coarse, r, upsampler)[..., cut:cut + ext, cut:cut + ext])
         pan.append(torch.from_numpy(data.pan).to(device)[None, None, cut:cut + ext, cut:cut + ext] / scale)
         ms.append(coarse[..., cut // r:(cut + ext) // r, cut // r:(cut + ext) // r])
     return Patches(torch.cat(lms), torch.cat(pan), torch.cat(ms), margin, picked)

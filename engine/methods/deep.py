@@ -15,6 +15,8 @@ import torch
 from ..backbones import BACKBONES, Backbone
 from ..backbones.normalise import input_scale
 from ..errors import EngineError
+from ..physics.bicubic import bicubic_upsample
+from ..physics.resample import upsample
 from ..weights import load_backbone
 from .base import FusionContext, Method
 
@@ -61,6 +63,9 @@ class DeepMethod(Method):
     def halo(self, ratio: int) -> int:
         return self.receptive_field + 3 * ratio
 
+    def upsampled(self, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
+        return net_upsample(ms, ctx.ratio, ctx.upsampler)
+
     def scale(self, ctx: FusionContext) -> float:
         s = ctx.require_stats()
         return input_scale(ctx.bits, float(max(s.ms_max.max(), s.pan_max)))
@@ -86,6 +91,19 @@ def fuse_band_groups(net: Backbone, lms: torch.Tensor, pan: torch.Tensor, model_
         fused = run_with_oom_retry(net, lms[:, idx], pan, tile)
         out[:, keep] = fused[:, [idx.index(k) for k in keep]]
     return out
+
+
+def net_upsample(ms: torch.Tensor, ratio: int, upsampler: str) -> torch.Tensor:
+    """The MS (B, C, h, w) on the PAN grid as the deep methods feed it to a net (and adaptation trains on it).
+
+    Bicubic takes the multiply-add path, not matrix products: inside QGIS a system BLAS loaded by QGIS
+    takes over the `sgemm_` symbol torch calls, and the last-bit differences of another BLAS, small for
+    classical methods, become 1 DN differences once a deep net has amplified them; the multiply-add path
+    gives the same bits in every process, for about 1 % of a block's inference time.
+    """
+    if upsampler == "bicubic":
+        return bicubic_upsample(ms, ratio, matrix_products=False)
+    return upsample(ms, ratio, upsampler)
 
 
 def _flag(value: object) -> bool:
