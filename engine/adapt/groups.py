@@ -44,6 +44,7 @@ from .train import (
     cache_features,
     finetune_full,
     make_tailored,
+    step_lr,
     train_tailor,
 )
 
@@ -89,13 +90,16 @@ def _weighted_sum(terms: List[Dict[str, torch.Tensor]],
     return out
 
 
-def _optimise(params: Sequence[torch.Tensor], lr: float, steps: int,
+def _optimise(params: Sequence[torch.Tensor], settings: TrainSettings,
               loss: Callable[[], Dict[str, torch.Tensor]], result: TrainResult, progress: ProgressCallback,
               cancel: CancelToken) -> None:
-    """`steps` Adam steps on `loss()` (terms incl. 'total'); history and progress as train.train_tailor."""
-    opt = Adam(params, lr=lr)
+    """settings.steps Adam steps on `loss()` (terms incl. 'total'), learning rate per settings.schedule;
+    history and progress as train.train_tailor."""
+    steps = settings.steps
+    opt = Adam(params, lr=settings.lr)
     for step in range(steps):
         cancel.check()
+        opt.lr = step_lr(settings.lr, step, steps, settings.schedule)
         with torch.enable_grad():
             terms = loss()
             opt.zero_grad()
@@ -123,7 +127,7 @@ def train_tailor_groups(net: Backbone, groups: Sequence[BandGroup], ratio: int, 
                               for g, c in zip(groups, caches)], groups)
 
     params = [p for p in tailored.tailor.parameters() if p.requires_grad]
-    _optimise(params, settings.lr, settings.steps, loss, result, progress, cancel)
+    _optimise(params, settings, loss, result, progress, cancel)
     tailored.eval()
     result.seconds["train"] = time.perf_counter() - t1
     return result
@@ -190,7 +194,7 @@ def train_adapted(net: Backbone, patches: Patches, model_bands: int, ratio: int,
                   cancel: CancelToken) -> TrainResult:
     """Tailor (or full fine-tune) training on patches of any band count: train.py's loops when the MS has
     model_bands bands, the grouped loops above otherwise."""
-    settings = TrainSettings(opts.steps, opts.lr, opts.tailor, opts.hidden, opts.seed)
+    settings = TrainSettings(opts.steps, opts.lr, opts.tailor, opts.hidden, opts.seed, opts.schedule)
     if patches.ms.shape[1] == model_bands:
         if opts.mode == "full":
             return finetune_full(net, patches, ratio, gains, pan_gain, weights, opts.steps, opts.lr,
