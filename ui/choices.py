@@ -5,6 +5,7 @@ so the dock and the Processing algorithm still load and can show why nothing run
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Dict, List, Tuple
 
@@ -31,6 +32,21 @@ ADAPT_MAX_PATCHES = {"tailor": 8, "full": 16}
 ADAPT_SAMPLERS = ("diverse", "random")
 ADAPT_TAILORS = ("light", "conditional")
 ADAPT_SEED = 0
+# The dock's extra adaptation choice: SWIFT on the current pair into a model file next to the output, then
+# the run with that file as the method. A UI-level choice, never a PansharpenRequest.adapt value; its name
+# is the engine evaluation's (engine.swift.evaluate.SWIFT_MODES, a test keeps them equal).
+SWIFT = "swift"
+DOCK_ADAPT_MODES = ADAPT_MODES + (SWIFT,)
+ADAPT_TITLES[SWIFT] = "SWIFT (adapt and apply)"
+# Copies of engine/swift/options.py SwiftOptions defaults (a test keeps them equal): it imports torch.
+SWIFT_STEPS = 40
+SWIFT_LR = 5e-4
+SWIFT_TOP = 0.2
+SWIFT_FRACTION = 0.03
+SWIFT_PATCH = 64
+SWIFT_SAMPLERS = ("manifold", "fps", "random")
+MODEL_SUFFIX = ".safetensors"
+MODEL_FILTER = "Model files (*.safetensors)"
 DEEP_FAMILY = "deep backbone"
 # The dock's first-run choice (the product's main job); remembered choices win.
 DOCK_DEFAULT_METHOD = "fusionnet"
@@ -62,6 +78,21 @@ def deep_method_names() -> List[str]:
     from ..engine.methods.registry import list_methods
 
     return [m.name for m in list_methods() if m.family == DEEP_FAMILY]
+
+
+def is_model_file(name: str) -> bool:
+    """True when a method name is a saved model file path (as engine.swift.method.is_model_path)."""
+    return str(name or "").strip().lower().endswith(MODEL_SUFFIX)
+
+
+def is_deep(name: str) -> bool:
+    """True for a deep backbone name or a saved model file: the methods adaptation applies to."""
+    return is_model_file(name) or name in deep_method_names()
+
+
+def swift_model_path(output: str) -> str:
+    """The model file the dock's SWIFT choice writes next to the fused output: <stem>_swift.safetensors."""
+    return os.path.splitext(output)[0] + "_swift" + MODEL_SUFFIX
 
 
 def method_names() -> List[str]:

@@ -45,7 +45,8 @@ HELP = ("ADAPT adapts a deep backbone (pnn, pannet, dicnn, msdcnn, fusionnet, la
         "loss weights 'spectral,spatial,consistency' from the sensor preset.")
 
 
-def _number(name: str, label: str, kind: Any, low: float, high: float) -> QgsProcessingParameterNumber:
+def number_param(name: str, label: str, kind: Any, low: float, high: float) -> QgsProcessingParameterNumber:
+    """Optional number parameter without a default (blank = the engine's default); kind int or float."""
     typ = QgsProcessingParameterNumber.Integer if kind is int else QgsProcessingParameterNumber.Double
     return QgsProcessingParameterNumber(name, label, typ, None, True, low, high)
 
@@ -54,16 +55,17 @@ def adapt_parameters() -> List[QgsProcessingParameterDefinition]:
     """ADAPT (default none, so existing models keep their behaviour) and the advanced options."""
     return [
         enum_param(ADAPT, "Adaptation (deep methods only)", choices.ADAPT_MODES, "none"),
-        advanced(_number("ADAPT_STEPS", "Adaptation steps (blank = default)", int, 0, 100000)),
-        advanced(_number("ADAPT_LR", "Adaptation learning rate (blank = default)", float, 1e-12, 1.0)),
-        advanced(_number("ADAPT_PATCH", "Adaptation patch side, PAN px (multiple of 32)", int, 32, 1024)),
-        advanced(_number("ADAPT_MAX_PATCHES", "Adaptation: at most this many patches", int, 1, 1024)),
-        advanced(_number("ADAPT_FRACTION", "Adaptation: fraction of the patches", float, 1e-6, 1.0)),
+        advanced(number_param("ADAPT_STEPS", "Adaptation steps (blank = default)", int, 0, 100000)),
+        advanced(number_param("ADAPT_LR", "Adaptation learning rate (blank = default)", float, 1e-12, 1.0)),
+        advanced(number_param("ADAPT_PATCH", "Adaptation patch side, PAN px (multiple of 32)", int, 32,
+                              1024)),
+        advanced(number_param("ADAPT_MAX_PATCHES", "Adaptation: at most this many patches", int, 1, 1024)),
+        advanced(number_param("ADAPT_FRACTION", "Adaptation: fraction of the patches", float, 1e-6, 1.0)),
         advanced(enum_param("ADAPT_SAMPLER", "Adaptation patch sampler", choices.ADAPT_SAMPLERS,
                             choices.ADAPT_SAMPLERS[0])),
         advanced(enum_param("ADAPT_TAILOR", "Feature Tailor variant", choices.ADAPT_TAILORS,
                             choices.ADAPT_TAILORS[0])),
-        advanced(_number("ADAPT_SEED", "Adaptation random seed", int, 0, 2**31 - 1)),
+        advanced(number_param("ADAPT_SEED", "Adaptation random seed", int, 0, 2**31 - 1)),
         advanced(QgsProcessingParameterString(
             "ADAPT_LOSS_WEIGHTS", "Adaptation loss weights 'spectral,spatial,consistency' (blank = preset)",
             "", False, True)),
@@ -75,12 +77,11 @@ def _given(parameters: Dict[str, Any], name: str) -> bool:
     return value is not None and str(value).strip() != ""
 
 
-def adapt_from_parameters(alg: QgsProcessingAlgorithm, parameters: Dict[str, Any],
-                          context: QgsProcessingContext) -> Tuple[str, Dict[str, str]]:
-    """(adapt mode, adapt_options) from the parameter values; only given options are passed on."""
-    mode = alg.parameterAsEnumString(parameters, ADAPT, context) or "none"
+def given_options(alg: QgsProcessingAlgorithm, parameters: Dict[str, Any], context: QgsProcessingContext,
+                  table: Dict[str, Tuple[str, Any]]) -> Dict[str, str]:
+    """{option key: value string} of the parameters in `table` (name -> (key, kind)) that were given."""
     options: Dict[str, str] = {}
-    for name, (key, kind) in OPTION_PARAMS.items():
+    for name, (key, kind) in table.items():
         if not _given(parameters, name):
             continue
         if kind is int:
@@ -91,4 +92,11 @@ def adapt_from_parameters(alg: QgsProcessingAlgorithm, parameters: Dict[str, Any
             options[key] = alg.parameterAsString(parameters, name, context).strip()
         else:
             options[key] = alg.parameterAsEnumString(parameters, name, context)
-    return mode, {k: v for k, v in options.items() if v != ""}
+    return {k: v for k, v in options.items() if v != ""}
+
+
+def adapt_from_parameters(alg: QgsProcessingAlgorithm, parameters: Dict[str, Any],
+                          context: QgsProcessingContext) -> Tuple[str, Dict[str, str]]:
+    """(adapt mode, adapt_options) from the parameter values; only given options are passed on."""
+    mode = alg.parameterAsEnumString(parameters, ADAPT, context) or "none"
+    return mode, given_options(alg, parameters, context, OPTION_PARAMS)

@@ -9,6 +9,7 @@ from qgis.core import (
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
+    QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
@@ -33,6 +34,7 @@ class PansharpenAlgorithm(QgsProcessingAlgorithm):
 
     PAN, MS, METHOD, SENSOR, OUTPUT_DTYPE = "PAN", "MS", "METHOD", "SENSOR", "OUTPUT_DTYPE"
     DEVICE, BLOCK_SIZE, OPTIONS, OUTPUT = "DEVICE", "BLOCK_SIZE", "OPTIONS", "OUTPUT"
+    MODEL_FILE = "MODEL_FILE"
 
     def __init__(self) -> None:
         super().__init__()
@@ -49,7 +51,10 @@ class PansharpenAlgorithm(QgsProcessingAlgorithm):
         return ("Fuses a panchromatic (PAN, one band) and a multispectral (MS) raster into a GeoTIFF "
                 "on the PAN grid with the MS bands. The MS is aligned to the PAN with GDAL when needed; "
                 "the sensor preset (MTF gains) is guessed from metadata when SENSOR is auto. "
-                "OPTIONS are method options as key=value;key=value.<br>" + ADAPT_HELP
+                "OPTIONS are method options as key=value;key=value.<br>"
+                "MODEL_FILE, when set, is the method instead of METHOD: a saved model file (.safetensors "
+                "with its .json sidecar, e.g. from pansharpen_adapt:adapt_sensor), checked against its "
+                "sha256; ADAPT works on top of it.<br>" + ADAPT_HELP
                 + "<br>Methods:<ul>" + lines + "</ul>")
 
     def createInstance(self) -> PansharpenAlgorithm:  # noqa: N802 - QGIS API
@@ -65,6 +70,9 @@ class PansharpenAlgorithm(QgsProcessingAlgorithm):
         methods = choices.method_names()
         self.addParameter(enum_param(self.METHOD, "Method", methods,
                                 DEFAULT_METHOD if DEFAULT_METHOD in methods else methods[0]))
+        self.addParameter(QgsProcessingParameterFile(
+            self.MODEL_FILE, "Saved model file as the method (optional, overrides METHOD)",
+            QgsProcessingParameterFile.File, choices.MODEL_SUFFIX.lstrip("."), None, True))
         self.addParameter(enum_param(self.SENSOR, "Sensor preset", choices.sensor_names(), "auto"))
         self.addParameter(enum_param(self.OUTPUT_DTYPE, "Output data type (auto = MS type)",
                                 choices.output_dtypes(), "auto"))
@@ -85,7 +93,8 @@ class PansharpenAlgorithm(QgsProcessingAlgorithm):
             pan=raster_path(self.parameterAsRasterLayer(parameters, self.PAN, context), "PAN"),
             ms=raster_path(self.parameterAsRasterLayer(parameters, self.MS, context), "MS"),
             output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
-            method=self.parameterAsEnumString(parameters, self.METHOD, context),
+            method=(self.parameterAsFile(parameters, self.MODEL_FILE, context).strip()
+                    or self.parameterAsEnumString(parameters, self.METHOD, context)),
             sensor=self.parameterAsEnumString(parameters, self.SENSOR, context),
             output_dtype=self.parameterAsEnumString(parameters, self.OUTPUT_DTYPE, context),
             device=self.parameterAsEnumString(parameters, self.DEVICE, context),

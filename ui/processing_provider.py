@@ -7,6 +7,7 @@ from typing import List
 from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
+from .adapt_sensor_algorithm import AdaptSensorAlgorithm
 from .assess_algorithm import AssessAlgorithm
 from .processing_algorithm import PansharpenAlgorithm
 from .runtime import PLUGIN_DIR
@@ -31,6 +32,7 @@ class PansharpenProvider(QgsProcessingProvider):
         # (deep backbones, adaptation) show up without changes here.
         self.addAlgorithm(PansharpenAlgorithm())
         self.addAlgorithm(AssessAlgorithm())
+        self.addAlgorithm(AdaptSensorAlgorithm())
 
     def supportedOutputRasterLayerExtensions(self) -> List[str]:  # noqa: N802 - QGIS API
         return ["tif"]

@@ -1,0 +1,69 @@
+"""The SWIFT settings of pansharpen_adapt:adapt_sensor: advanced parameters mapped to engine SWIFT options.
+
+Blank values mean the engine's defaults (engine/swift/options.py), so only the values the user gave reach
+SensorAdaptRequest.options; SWIFT_OPTIONS carries any other option as key=value;key=value (the explicit
+parameters win over the same key there).
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Tuple
+
+from qgis.core import (
+    QgsProcessingAlgorithm,
+    QgsProcessingContext,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterString,
+)
+
+from . import choices
+from .processing_adapt import given_options, number_param
+from .processing_params import advanced, enum_param
+
+FREE_OPTIONS = "SWIFT_OPTIONS"
+# Parameter name -> (SWIFT option key, kind): kind is int, float or an enum's options.
+OPTION_PARAMS: Dict[str, Tuple[str, Any]] = {
+    "SWIFT_FRACTION": ("fraction", float),
+    "SWIFT_TOP": ("top", float),
+    "SWIFT_STEPS": ("steps", int),
+    "SWIFT_LR": ("lr", float),
+    "SWIFT_SAMPLER": ("sampler", choices.SWIFT_SAMPLERS),
+    "SWIFT_SEED": ("seed", int),
+    "SWIFT_PATCH": ("patch", int),
+}
+
+HELP = ("Advanced SWIFT options left blank use the engine defaults: fraction "
+        f"{choices.SWIFT_FRACTION:g} of the candidate patches (at least 16, at most 64 patches), top "
+        f"{choices.SWIFT_TOP:g} (fraction of the weights fine-tuned, the most sensitive ones), "
+        f"{choices.SWIFT_STEPS} steps with early stop, learning rate {choices.SWIFT_LR:g}, sampler manifold "
+        f"(farthest points on a kNN graph; fps, random), seed 0, patch side {choices.SWIFT_PATCH} PAN px "
+        "(a multiple of 32 and of the ratio). Other options (batch, min_patches, max_patches, embed, knn, "
+        "score, patience, loss full|wald, loss_weights, spatial_loss) go in the options string as "
+        "key=value;key=value.")
+
+
+def swift_parameters() -> List[QgsProcessingParameterDefinition]:
+    """The advanced SWIFT option parameters, all optional."""
+    return [
+        advanced(number_param("SWIFT_FRACTION", "SWIFT: fraction of the candidate patches", float, 1e-6,
+                              1.0)),
+        advanced(number_param("SWIFT_TOP", "SWIFT: fraction of the weights fine-tuned", float, 1e-6, 1.0)),
+        advanced(number_param("SWIFT_STEPS", "SWIFT: training steps (blank = default)", int, 0, 100000)),
+        advanced(number_param("SWIFT_LR", "SWIFT: learning rate (blank = default)", float, 1e-12, 1.0)),
+        advanced(enum_param("SWIFT_SAMPLER", "SWIFT: patch sampler", choices.SWIFT_SAMPLERS,
+                            choices.SWIFT_SAMPLERS[0])),
+        advanced(number_param("SWIFT_SEED", "SWIFT: random seed", int, 0, 2**31 - 1)),
+        advanced(number_param("SWIFT_PATCH", "SWIFT: patch side, PAN px (multiple of 32)", int, 32, 512)),
+        advanced(QgsProcessingParameterString(
+            FREE_OPTIONS, "SWIFT: other options (key=value;key=value)", "", False, True)),
+    ]
+
+
+def swift_options_from_parameters(alg: QgsProcessingAlgorithm, parameters: Dict[str, Any],
+                                  context: QgsProcessingContext) -> Dict[str, str]:
+    """SensorAdaptRequest.options from the parameter values; only given values are passed on.
+
+    Raises EngineError (one line) for an options string item without '='.
+    """
+    options = choices.parse_options(alg.parameterAsString(parameters, FREE_OPTIONS, context))
+    options.update(given_options(alg, parameters, context, OPTION_PARAMS))
+    return options
