@@ -4,9 +4,10 @@ Deviation from the paper: its dynamic bias pools the whole input globally, which
 depend on the tile; here it pools the same 3 x 3 neighbourhood the convolution sees, so the receptive field
 stays finite (1 px per layer) and tiled output equals whole-image output.
 
-Speed: a LAConv is computed channels-last on the unfolded 3 x 3 neighbourhoods u (pixels, 9 taps, Cin):
-the attention, the pooled bias and the adaptive convolution are then plain matrix products over u (the last
-one over u weighted by the per-pixel tap weights), in chunks of pixels small enough to stay in cache.
+Speed: at inference a LAConv is computed channels-last on the unfolded 3 x 3 neighbourhoods u (pixels,
+9 taps, Cin): the attention, the pooled bias and the adaptive convolution are then plain matrix products over
+u (the last one over u weighted by the per-pixel tap weights), in chunks of pixels small enough to stay in
+cache. Training (autograd) takes the tap-by-tap form, which keeps far less for the backward pass.
 """
 from __future__ import annotations
 
@@ -57,17 +58,20 @@ class LAConv(nn.Module):
                 taps(self.weight))
 
     @staticmethod
-    def _chunk(u: torch.Tensor, mats: tuple, inplace: bool) -> torch.Tensor:
+    def _chunk(u: torch.Tensor, mats: tuple) -> torch.Tensor:
         """Output (n, Cout) of n pixels from their neighbourhoods u (n, 9, Cin)."""
         wa1, ba1, wa2, ba2, wb1, bb1, wb2, bb2, wk = mats
         flat = u.reshape(u.shape[0], -1)
         a = torch.sigmoid(torch.addmm(ba2, wa2, torch.relu(torch.addmm(ba1, wa1, flat.t())))).t()  # (n, 9)
-        bias = torch.addmm(bb2, torch.relu(torch.addmm(bb1, u.mean(1), wb1)), wb2)
-        # In place at inference: the chunk is a fresh copy and is not needed unweighted any more.
-        weighted = u.mul_(a[:, :, None]) if inplace else u * a[:, :, None]
+        # the 3x3 mean as a sum with 1/9 folded into the matrix (a mean's backward is a 9x larger division)
+        bias = torch.addmm(bb2, torch.relu(torch.addmm(bb1, u.sum(1), wb1 / 9)), wb2)
+        # In place: the chunk is a fresh copy and is not needed unweighted any more (inference only).
+        weighted = u.mul_(a[:, :, None])
         return torch.addmm(bias, weighted.reshape(u.shape[0], -1), wk)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if torch.is_grad_enabled() and (x.requires_grad or self.weight.requires_grad):
+            return self._taps(x)
         b, cin, h, w = x.shape
         mats = self._matrices()
         xp = F.pad(x.permute(0, 2, 3, 1), (0, 0, 1, 1, 1, 1))  # (B, H+2, W+2, Cin), zero border
@@ -77,18 +81,27 @@ class LAConv(nn.Module):
             return u.reshape(-1, 9, cin)
 
         cout = self.weight.shape[0]
-        if torch.is_grad_enabled() and (x.requires_grad or self.weight.requires_grad):
-            # training: one chunk, out of place (autograd keeps u for the backward pass)
-            out = self._chunk(unfold(slice(None), 0, h), mats, False).reshape(b, h, w, cout)
-            return out.permute(0, 3, 1, 2)
         out = torch.empty(b, h, w, cout, dtype=x.dtype, device=x.device)
         rows = max(1, (CHUNK_PIXELS if x.device.type == "cpu" else GPU_CHUNK_PIXELS) // w)
         for i in range(b):
             for r0 in range(0, h, rows):
                 r1 = min(h, r0 + rows)
-                y = self._chunk(unfold(slice(i, i + 1), r0, r1), mats, True)
-                out[i, r0:r1] = y.reshape(r1 - r0, w, cout)
+                out[i, r0:r1] = self._chunk(unfold(slice(i, i + 1), r0, r1), mats).reshape(r1 - r0, w, cout)
         return out.permute(0, 3, 1, 2)
+
+    def _taps(self, x: torch.Tensor) -> torch.Tensor:
+        """The same output tap by tap, for training: autograd keeps nine (B, Cout, H, W) products rather
+        than the 9x larger unfolded input, and measured ~1.4x faster per training step than the chunks."""
+        h, w = x.shape[-2:]
+        a = self.attention(x)
+        xp = F.pad(x, (1, 1, 1, 1))
+        out = self.bias(F.avg_pool2d(xp, 3, stride=1))
+        taps = self.weight.permute(2, 3, 0, 1).reshape(9, self.weight.shape[0], -1)  # (9, Cout, Cin)
+        for k in range(9):
+            dy, dx = divmod(k, 3)
+            tap = torch.einsum("oc,bchw->bohw", taps[k], xp[..., dy:dy + h, dx:dx + w])
+            out = out + a[:, k:k + 1] * tap
+        return out
 
 
 class _LAResBlock(nn.Module):
