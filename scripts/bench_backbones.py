@@ -1,12 +1,14 @@
 """Benchmark the deep backbones: throughput, fraction of the matmul peak, time and peak RSS vs raster size.
 
     python scripts/bench_backbones.py [--device auto|cpu|cuda] [--threads N] [--tile 512]
-        [--sizes 1000,2000,4000,8000] [--skip-rasters] [--compile] [--half]
+        [--sizes 1000,2000,4000,8000] [--skip-rasters] [--skip-tiled] [--skip-throughput] [--compile] [--half]
 
 Prints three tables (Markdown):
 1. per backbone: megapixels/s of the network on a tile, achieved GFLOP/s (FLOPs counted by
    torch.utils.flop_counter) and that divided by the float32 matrix-multiply peak measured in the same run;
-2. FusionNet end to end through engine.pipeline.run (GeoTIFF in, GeoTIFF out) on synthetic rasters of
+2. tiled inference of one block (engine.methods.deep.run_tiled) at several tile sizes, one tile per forward
+   pass against batched tiles (--tiled-sizes; --skip-tiled to leave it out);
+3. FusionNet end to end through engine.pipeline.run (GeoTIFF in, GeoTIFF out) on synthetic rasters of
    each size: seconds, seconds per megapixel (flat = linear growth) and the peak RSS of the run
    (one subprocess per size).
 Weights are random for table 1 (speed does not depend on them); table 2 uses the shipped weights.
@@ -89,6 +91,24 @@ def throughput_table(device: torch.device, tile: int, bands: int, compile_: bool
               f"| {gflops / peak:.2f} |", flush=True)
 
 
+def tiled_table(device: torch.device, block: int, tiles: list, bands: int, names: list) -> None:
+    """MPix/s of run_tiled on one block: one tile per pass against batched passes (same exact output)."""
+    from engine.methods.deep import run_tiled
+
+    print(f"\n| backbone | tile (block {block}x{block}) | MP/s one tile per pass | MP/s batched | speed-up |")
+    print("|---|---|---|---|---|")
+    lms = torch.rand(1, bands, block, block, device=device)
+    pan = torch.rand(1, 1, block, block, device=device)
+    for name in names:
+        net = build_backbone(name, bands).eval().to(device)
+        for tile in tiles:
+            with torch.inference_mode():
+                one = _timed(lambda: run_tiled(net, lms, pan, tile, batch_pixels=1), device)  # noqa: B023
+                many = _timed(lambda: run_tiled(net, lms, pan, tile), device)  # noqa: B023
+            mp = block * block / 1e6
+            print(f"| {name} | {tile} | {mp / one:.2f} | {mp / many:.2f} | {one / many:.2f} |", flush=True)
+
+
 def _make_raster(folder: str, size: int, ratio: int = 4, bands: int = 4) -> tuple:
     """Smooth random 11-bit PAN (size^2) and MS ((size/ratio)^2 x bands) GeoTIFFs, written in strips."""
     from osgeo import gdal
@@ -153,6 +173,11 @@ def main() -> None:
     ap.add_argument("--method", default="fusionnet")
     ap.add_argument("--block", type=int, default=1024)
     ap.add_argument("--skip-rasters", action="store_true")
+    ap.add_argument("--skip-tiled", action="store_true")
+    ap.add_argument("--skip-throughput", action="store_true")
+    ap.add_argument("--tiled-sizes", default="64,128,256", help="tile sides for table 2")
+    ap.add_argument("--tiled-block", type=int, default=512, help="block side for table 2")
+    ap.add_argument("--tiled-methods", default="fusionnet,dicnn")
     ap.add_argument("--compile", action="store_true", help="torch.compile each net (needs a C++ compiler)")
     ap.add_argument("--half", action="store_true", help="float16 (GPU)")
     args = ap.parse_args()
@@ -160,7 +185,11 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
     print(f"device {device}, torch {torch.__version__}, threads {torch.get_num_threads()}")
-    throughput_table(device, args.tile, args.bands, args.compile, args.half)
+    if not args.skip_throughput:
+        throughput_table(device, args.tile, args.bands, args.compile, args.half)
+    if not args.skip_tiled:
+        tiled_table(device, args.tiled_block, [int(t) for t in args.tiled_sizes.split(",")], args.bands,
+                    args.tiled_methods.split(","))
     if not args.skip_rasters:
         raster_table([int(s) for s in args.sizes.split(",")], args.method, args.device,
                      torch.get_num_threads(), args.block)

@@ -8,7 +8,7 @@ whole block), and a GPU out-of-memory error is retried on sub-tiles half as larg
 """
 from __future__ import annotations
 
-from typing import List, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import torch
 
@@ -24,6 +24,8 @@ MAX_BANDS = 16
 # On CPU each block is run in sub-tiles of this side so activation memory stays ~40 MB per feature map
 # whatever the block size (a 1024 px block at once needs ~1 GB for FusionNet); costs ~8 % halo overhead.
 CPU_TILE = 512
+#: tiles smaller than this many pixels are batched up to it per forward pass (per-call overhead, GPU launches)
+MIN_BATCH_PIXELS = 256 * 256
 
 
 def band_groups(n_bands: int, model_bands: int) -> List[Tuple[List[int], List[int]]]:
@@ -111,32 +113,56 @@ def _flag(value: object) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
-def run_tiled(net: Backbone, lms: torch.Tensor, pan: torch.Tensor, tile: int) -> torch.Tensor:
-    """net(lms, pan) as float32, computed on tiles of `tile` px with a receptive-field halo, then stitched.
+def tile_windows(size: int, tile: int, halo: int) -> Tuple[int, List[Tuple[int, int, int]]]:
+    """Split [0, size) into equal tiles of at most `tile` px: (window length, [(kept start, kept end,
+    window start)]). Every window has the same length (tile + 2 halo, at most size) and covers its kept
+    part plus `halo` px on each side, or up to the edge: border windows are shifted inwards, not cut, so
+    that all tiles of a block have one shape and can be batched."""
+    n = -(-size // max(1, tile))
+    step = -(-size // n)
+    length = min(size, step + 2 * halo)
+    return length, [(y, min(size, y + step), min(max(0, y - halo), size - length))
+                    for y in range(0, size, step)]
 
-    Exact (up to float rounding) because every kept pixel sees its whole receptive field.
+
+def run_tiled(net: Backbone, lms: torch.Tensor, pan: torch.Tensor, tile: int, batch_pixels: int = 0,
+              after_batch: Optional[Callable[[int, int], None]] = None) -> torch.Tensor:
+    """net(lms, pan) as float32 (B, C, H, W), computed on tiles of at most `tile` px with a receptive-field
+    halo, several tiles per forward pass, then stitched.
+
+    Exact (up to float rounding) because every kept pixel sees its whole receptive field. Tiles per pass:
+    as many windows as fit in batch_pixels (default max(tile^2, MIN_BATCH_PIXELS): memory stays that of
+    one tile, and small tiles are batched).
+    after_batch(tiles done, tiles total) runs after every pass (progress; it may raise to cancel).
     """
     h, w = lms.shape[-2:]
-    halo = net.receptive_field
+    b = lms.shape[0]
+    wy, rows = tile_windows(h, tile, net.receptive_field)
+    wx, cols = tile_windows(w, tile, net.receptive_field)
+    tiles = [(r, c) for r in rows for c in cols]
+    per_pass = max(1, (batch_pixels or max(tile * tile, MIN_BATCH_PIXELS)) // (wy * wx * b))
     out = torch.empty(lms.shape, dtype=torch.float32, device=lms.device)
-    for y in range(0, h, tile):
-        for x in range(0, w, tile):
-            y0, x0 = max(0, y - halo), max(0, x - halo)
-            y1, x1 = min(h, y + tile + halo), min(w, x + tile + halo)
-            part = net.mapper(net.features(lms[..., y0:y1, x0:x1], pan[..., y0:y1, x0:x1]),
-                              lms[..., y0:y1, x0:x1])
-            out[..., y:y + tile, x:x + tile] = part[..., y - y0:y - y0 + tile, x - x0:x - x0 + tile].float()
+    for start in range(0, len(tiles), per_pass):
+        group = tiles[start:start + per_pass]
+        win = [(slice(y0, y0 + wy), slice(x0, x0 + wx)) for (_, _, y0), (_, _, x0) in group]
+        part_lms = torch.cat([lms[..., sy, sx] for sy, sx in win])
+        part = net.mapper(net.features(part_lms, torch.cat([pan[..., sy, sx] for sy, sx in win])), part_lms)
+        for i, ((y, y1, y0), (x, x1, x0)) in enumerate(group):
+            out[..., y:y1, x:x1] = part[i * b:(i + 1) * b, :, y - y0:y1 - y0, x - x0:x1 - x0].float()
+        if after_batch is not None:
+            after_batch(start + len(group), len(tiles))
     return out
 
 
 def run_with_oom_retry(net: Backbone, lms: torch.Tensor, pan: torch.Tensor, tile: int | None = None,
-                       min_tile: int = 64) -> torch.Tensor:
-    """net on tiles of `tile` px (None: the whole block at once); on a GPU out-of-memory error, retry on
-    tiles half as large each time."""
+                       min_tile: int = 64,
+                       after_batch: Optional[Callable[[int, int], None]] = None) -> torch.Tensor:
+    """net on tiles of `tile` px (None: the whole block at once), batched as in run_tiled; on a GPU
+    out-of-memory error, retry on tiles (and so batches) half as large each time."""
     tile = tile or max(lms.shape[-2:])
     while True:
         try:
-            return run_tiled(net, lms, pan, tile)
+            return run_tiled(net, lms, pan, tile, after_batch=after_batch)
         except torch.OutOfMemoryError:
             if tile <= min_tile:
                 raise EngineError(f"out of GPU memory even with {min_tile} px tiles; use device cpu") \

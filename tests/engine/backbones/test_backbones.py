@@ -91,15 +91,54 @@ def test_input_scale(bits: int, data_max: float, expected: float) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_sub_tiles_with_receptive_field_halo_equal_whole_block(name: str) -> None:
+    """One tile per pass and several tiles per pass (batched windows) both equal the whole block."""
     from engine.methods.deep import run_tiled
 
     torch.manual_seed(2)
     net = _random_net(name, 4).eval()
-    lms, pan = torch.rand(1, 4, 70, 53), torch.rand(1, 1, 70, 53)
+    lms, pan = torch.rand(2, 4, 70, 53), torch.rand(2, 1, 70, 53)
     with torch.no_grad():
         whole = net(lms, pan)
-        tiled = run_tiled(net, lms, pan, 16)
-    assert (whole - tiled).abs().max() < 1e-5
+        for batch_pixels in (1, 10 ** 6):
+            tiled = run_tiled(net, lms, pan, 16, batch_pixels=batch_pixels)
+            assert (whole - tiled).abs().max() < 1e-5, batch_pixels
+
+
+@pytest.mark.parametrize("size,tile,halo", [(70, 16, 12), (53, 16, 3), (20, 16, 12), (16, 16, 3), (1, 8, 4),
+                                            (1068, 512, 10)])
+def test_tile_windows_are_equal_and_cover_kept_parts_with_halo(size: int, tile: int, halo: int) -> None:
+    from engine.methods.deep import tile_windows
+
+    length, tiles = tile_windows(size, tile, halo)
+    assert tiles[0][0] == 0 and tiles[-1][1] == size
+    assert all(a[1] == b[0] for a, b in zip(tiles, tiles[1:]))  # kept parts tile [0, size) exactly
+    for y, y1, y0 in tiles:
+        assert 0 < y1 - y <= tile
+        assert 0 <= y0 and y0 + length <= size  # one window length, inside the block
+        assert y0 <= max(0, y - halo) and y0 + length >= min(size, y1 + halo)
+
+
+def test_after_batch_reports_tiles_and_can_cancel() -> None:
+    from engine.errors import Cancelled
+    from engine.methods.deep import run_tiled
+
+    net = build_backbone("dicnn", 4).eval()
+    lms, pan = torch.rand(1, 4, 64, 64), torch.rand(1, 1, 64, 64)
+    calls = []
+    with torch.no_grad():
+        # 16 tiles of 16 px, windows of 22 px: 484 px each, so a budget of 1000 px runs them two by two
+        run_tiled(net, lms, pan, 16, batch_pixels=1000, after_batch=lambda d, t: calls.append((d, t)))
+        assert calls == [(2 * i, 16) for i in range(1, 9)]
+
+        def cancel(done: int, total: int) -> None:
+            if done >= 4:
+                raise Cancelled("cancelled")
+
+        calls.clear()
+        with pytest.raises(Cancelled):
+            run_tiled(net, lms, pan, 16, batch_pixels=1000,
+                      after_batch=lambda d, t: (calls.append(d), cancel(d, t)))
+        assert calls == [2, 4]
 
 
 def test_out_of_memory_retries_on_smaller_tiles(monkeypatch) -> None:
@@ -108,7 +147,7 @@ def test_out_of_memory_retries_on_smaller_tiles(monkeypatch) -> None:
     net = build_backbone("dicnn", 4).eval()
     tiles = []
 
-    def fake(net_, lms, pan, tile):  # noqa: ANN001
+    def fake(net_, lms, pan, tile, after_batch=None):  # noqa: ANN001
         tiles.append(tile)
         if tile > 32:
             raise torch.OutOfMemoryError("simulated")
