@@ -1,7 +1,7 @@
 """The dock's adaptation widgets: the mode picker (deep methods only) and its advanced options."""
 from __future__ import annotations
 
-from typing import Dict, Tuple
+from typing import Dict, Optional, Tuple
 
 from qgis.core import QgsSettings
 from qgis.gui import QgsCollapsibleGroupBox
@@ -9,9 +9,11 @@ from qgis.PyQt.QtWidgets import QComboBox, QFormLayout, QLineEdit, QSpinBox
 
 from . import choices
 
-DISABLED_TIP = "Adaptation applies to the deep backbone methods only: {}"
+DISABLED_TIP = "Adaptation applies to the deep backbone methods (and saved model files) only: {}"
 ENABLED_TIP = ("Adapt the pretrained net to this image before fusing (from the image alone): Feature "
-               "Tailor trains a small add-on, Full fine-tune trains the whole net (slower)")
+               "Tailor trains a small add-on, Full fine-tune trains the whole net (slower), SWIFT "
+               "fine-tunes its most sensitive weights into a reusable model file next to the output "
+               "(<output>_swift.safetensors) and fuses with it")
 DEFAULT_STEPS = -1  # spin box minimum, shown as "Default": the engine's default for the mode
 
 
@@ -19,19 +21,21 @@ class AdaptForm:
     """mode (a combo for the main form) and group (collapsible advanced options) of the dock.
 
     Blank or 'Default' values are left out of adapt_options, so the engine's per-mode defaults apply.
+    The SWIFT choice is not an engine adaptation mode: values() then says 'none' and swift_options()
+    gives the SWIFT settings (steps, lr, seed) of the model file the dock makes first.
     """
 
     def __init__(self) -> None:
         self.mode = QComboBox()
-        for name in choices.ADAPT_MODES:
+        for name in choices.DOCK_ADAPT_MODES:
             self.mode.addItem(choices.ADAPT_TITLES[name], name)
         self.steps = QSpinBox()
         self.steps.setRange(DEFAULT_STEPS, 100000)
         self.steps.setSpecialValueText(f"Default ({choices.ADAPT_STEPS['tailor']} tailor, "
-                                       f"{choices.ADAPT_STEPS['full']} full)")
+                                       f"{choices.ADAPT_STEPS['full']} full, {choices.SWIFT_STEPS} SWIFT)")
         self.lr = QLineEdit()
         self.lr.setPlaceholderText(f"default ({choices.ADAPT_LR['tailor']:g} tailor, "
-                                   f"{choices.ADAPT_LR['full']:g} full)")
+                                   f"{choices.ADAPT_LR['full']:g} full, {choices.SWIFT_LR:g} SWIFT)")
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         self.group = QgsCollapsibleGroupBox("Adaptation options")
@@ -42,24 +46,34 @@ class AdaptForm:
         layout.addRow("Seed", self.seed)
 
     def set_method(self, method: str) -> None:
-        """Enable the picker for deep backbones; otherwise disable it and say why in its tooltip."""
+        """Enable the picker for deep backbones and model files; otherwise disable it and say why."""
         deep = choices.deep_method_names()
-        enabled = method in deep
+        enabled = choices.is_deep(method)
         self.mode.setEnabled(enabled)
         self.group.setEnabled(enabled)
         self.mode.setToolTip(ENABLED_TIP if enabled else DISABLED_TIP.format(", ".join(deep) or "none"))
 
-    def values(self) -> Tuple[str, Dict[str, str]]:
-        """(adapt mode, adapt_options) for the request; mode 'none' while the picker is disabled."""
-        mode = str(self.mode.currentData()) if self.mode.isEnabled() else "none"
-        if mode == "none":
-            return "none", {}
+    def _chosen(self) -> str:
+        return str(self.mode.currentData()) if self.mode.isEnabled() else "none"
+
+    def _options(self) -> Dict[str, str]:
         options = {"seed": str(self.seed.value())}
         if self.steps.value() != DEFAULT_STEPS:
             options["steps"] = str(self.steps.value())
         if self.lr.text().strip():
             options["lr"] = self.lr.text().strip()
-        return mode, options
+        return options
+
+    def values(self) -> Tuple[str, Dict[str, str]]:
+        """(adapt mode, adapt_options) for the request; 'none' while disabled or when SWIFT is chosen."""
+        mode = self._chosen()
+        if mode in ("none", choices.SWIFT):
+            return "none", {}
+        return mode, self._options()
+
+    def swift_options(self) -> Optional[Dict[str, str]]:
+        """SWIFT options (steps, lr, seed as given) when 'SWIFT (adapt and apply)' is chosen, else None."""
+        return self._options() if self._chosen() == choices.SWIFT else None
 
     def restore(self, s: QgsSettings, prefix: str) -> None:
         """Remembered values (first run: Feature Tailor with the engine defaults)."""

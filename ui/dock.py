@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from qgis.core import Qgis, QgsProject
 from qgis.gui import QgsDockWidget
@@ -25,7 +25,11 @@ from .layers import add_result_layer
 from .quality import log_lines
 from .runtime import torch_problem, torch_summary
 from .stages import StageLog
+from .swift_job import swift_lines, swift_request
 from .worker import FusionOutcome, FusionWorker
+
+if TYPE_CHECKING:  # engine.swift imports torch; the dock must load without it
+    from ..engine.swift.request import SensorAdaptRequest
 
 TITLE = "Pansharpen & Adapt"
 
@@ -115,16 +119,20 @@ class PansharpenDock(QgsDockWidget):
             from ..engine.request import validate_request
 
             request = validate_request(request_from_form(self.form))
+            swift_options = self.form.adapt.swift_options()
+            swift = swift_request(request, swift_options) if swift_options is not None else None
         except EngineError as exc:
             self._error(str(exc))
             return
         self.form.save()
-        self.start(request, self.form.assess.isChecked())
+        self.start(request, self.form.assess.isChecked(), swift)
 
-    def start(self, request: PansharpenRequest, assess: bool = False) -> None:
+    def start(self, request: PansharpenRequest, assess: bool = False,
+              swift: Optional[SensorAdaptRequest] = None) -> None:
         """Run a ready request on a new FusionWorker (plain values only cross the thread); with assess,
-        the worker then computes the full-resolution indices of the output."""
-        worker = FusionWorker(request, assess, parent=self)
+        the worker then computes the full-resolution indices of the output; with swift, it first adapts
+        the method by SWIFT into swift.output and runs the request with that model file."""
+        worker = FusionWorker(request, assess, parent=self, swift=swift)
         worker.progressed.connect(self._on_progress)
         worker.succeeded.connect(self._on_succeeded)
         worker.failed.connect(self._on_failed)
@@ -136,6 +144,8 @@ class PansharpenDock(QgsDockWidget):
         self._started = time.perf_counter()
         self._stages = StageLog()
         adapt = f" + {request.adapt} adaptation" if request.adapt != "none" else ""
+        if swift is not None:
+            adapt = f" + SWIFT (adapt and apply, model file {swift.output})"
         self.log(f"running {request.method}{adapt}: {os.path.basename(request.pan)} + "
                  f"{os.path.basename(request.ms)} -> {request.output}")
         worker.start()
@@ -163,6 +173,11 @@ class PansharpenDock(QgsDockWidget):
             self.log(f"note: {note}")
         self.log(f"sensor {result.sensor}: {result.sensor_reason}")
         self.log(f"device: {result.device}")
+        if outcome.swift is not None:
+            for line in swift_lines(outcome.swift):
+                self.log(line)
+            self.form.add_model_file(outcome.swift.output, select=False)
+            self.form.save()
         if result.adapt != "none":
             self.log(result.adaptation_line())
         self.log(result.summary())

@@ -5,12 +5,23 @@ request_from_form() is the dock's one place that turns widget values into a Pans
 from __future__ import annotations
 
 import os
-from typing import Optional
+from typing import List, Optional
 
 from qgis.core import QgsMapLayerProxyModel, QgsProcessingUtils, QgsRasterLayer, QgsSettings
 from qgis.gui import QgsCollapsibleGroupBox, QgsFileWidget, QgsMapLayerComboBox
 from qgis.PyQt.QtCore import Qt
-from qgis.PyQt.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLineEdit, QSpinBox, QVBoxLayout, QWidget
+from qgis.PyQt.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..engine.request import DEFAULT_METHOD, PansharpenRequest
 from . import choices
@@ -18,6 +29,7 @@ from .adapt_form import AdaptForm
 from .layers import raster_path
 
 SETTINGS_PREFIX = "pansharpen_adapt/dock/"
+MAX_MODEL_FILES = 8  # saved model files kept in the method picker between sessions
 
 
 def _combo(items: list, tooltips: Optional[list] = None) -> QComboBox:
@@ -48,6 +60,10 @@ class FusionForm(QWidget):
         methods = choices.methods()
         self.method = _combo([(m.name, f"{m.title} ({m.name})") for m in methods],
                              [m.summary for m in methods])
+        self.model_button = QPushButton("Model file...")
+        self.model_button.setToolTip("Run a saved model file (.safetensors with its .json sidecar, e.g. made "
+                                     "by SWIFT) as the method; adaptation works on top of it")
+        self.model_button.clicked.connect(self.browse_model_file)
         self.sensor = _combo(choices.sensors())
         self.output = QgsFileWidget()
         self.output.setStorageMode(QgsFileWidget.SaveFile)
@@ -80,7 +96,10 @@ class FusionForm(QWidget):
         form = QFormLayout()
         form.addRow("PAN layer", self.pan)
         form.addRow("MS layer", self.ms)
-        form.addRow("Method", self.method)
+        method_row = QHBoxLayout()
+        method_row.addWidget(self.method, 1)
+        method_row.addWidget(self.model_button)
+        form.addRow("Method", method_row)
         form.addRow("Adaptation", self.adapt.mode)
         form.addRow("Sensor", self.sensor)
         form.addRow("Output", self.output)
@@ -97,6 +116,28 @@ class FusionForm(QWidget):
         outer.addLayout(form)
         outer.addWidget(self.advanced)
         outer.addWidget(self.adapt.group)
+
+    def model_files(self) -> List[str]:
+        """Paths of the model files in the method picker, in picker order."""
+        values = [str(self.method.itemData(i)) for i in range(self.method.count())]
+        return [v for v in values if choices.is_model_file(v)]
+
+    def add_model_file(self, path: str, select: bool = True) -> None:
+        """Put a saved model file in the method picker (once; data = absolute path) and select it."""
+        full = os.path.abspath(path)
+        if self.method.findData(full) < 0:
+            self.method.addItem(f"{os.path.basename(full)} (model file)", full)
+            self.method.setItemData(self.method.count() - 1, full, Qt.ToolTipRole)
+        if select:
+            _select(self.method, full)
+
+    def browse_model_file(self) -> None:
+        """Ask for a model file and make it the method."""
+        start = next(iter(self.model_files()[::-1]), "")
+        path, _ = QFileDialog.getOpenFileName(self, "Saved model file", os.path.dirname(start),
+                                              choices.MODEL_FILTER)
+        if path:
+            self.add_model_file(path)
 
     def guess_layers(self) -> None:
         """Fix obviously wrong picks: PAN should have one band, MS several."""
@@ -117,7 +158,11 @@ class FusionForm(QWidget):
         s = QgsSettings()
         first = (choices.DOCK_DEFAULT_METHOD if choices.DOCK_DEFAULT_METHOD in choices.method_names()
                  else DEFAULT_METHOD)
-        _select(self.method, str(s.value(SETTINGS_PREFIX + "method", first)))
+        for path in s.value(SETTINGS_PREFIX + "model_files", [], type=list) or []:
+            if os.path.isfile(str(path)):  # a moved or deleted model file just leaves the picker
+                self.add_model_file(str(path), select=False)
+        method = str(s.value(SETTINGS_PREFIX + "method", first))
+        _select(self.method, method if self.method.findData(method) >= 0 else first)
         self.adapt.restore(s, SETTINGS_PREFIX)
         _select(self.sensor, str(s.value(SETTINGS_PREFIX + "sensor", "auto")))
         _select(self.dtype, str(s.value(SETTINGS_PREFIX + "dtype", "auto")))
@@ -133,6 +178,7 @@ class FusionForm(QWidget):
         for key, box in (("method", self.method), ("sensor", self.sensor), ("dtype", self.dtype),
                          ("device", self.device)):
             s.setValue(SETTINGS_PREFIX + key, box.currentData())
+        s.setValue(SETTINGS_PREFIX + "model_files", self.model_files()[-MAX_MODEL_FILES:])
         s.setValue(SETTINGS_PREFIX + "block_size", self.block_size.value())
         s.setValue(SETTINGS_PREFIX + "options", self.options.text())
         s.setValue(SETTINGS_PREFIX + "assess", self.assess.isChecked())

@@ -1,7 +1,8 @@
 """Runs one engine job on a background QThread; talks to the main thread through signals only.
 
 The worker holds plain values (a PansharpenRequest of file paths and strings, a flag and a window
-size), never QGIS layers, so nothing it touches belongs to the main thread.
+size, and for the dock's SWIFT choice a SensorAdaptRequest), never QGIS layers, so nothing it touches
+belongs to the main thread.
 """
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from .choices import DEFAULT_ASSESS_MAX_SIZE
 if TYPE_CHECKING:
     from ..engine.metrics.report import AssessmentReport
     from ..engine.pipeline import RunResult
+    from ..engine.swift.request import SensorAdaptRequest
+    from ..engine.swift.run import SensorAdaptResult
 
 LOG_TAG = "Pansharpen & Adapt"
 FUSION_SHARE = 0.85  # of the progress bar when an assessment follows (as engine.assess.run_with_report)
@@ -30,12 +33,13 @@ class FusionOutcome:
     """A finished run: the engine's RunResult, and its assessment when one was asked for and finished.
 
     assessment_problem says in one line why an asked-for assessment is missing (failed or cancelled);
-    the fused raster is valid either way.
+    the fused raster is valid either way. swift is the SWIFT result when the job adapted first.
     """
 
     result: RunResult
     report: Optional[AssessmentReport] = None
     assessment_problem: str = ""
+    swift: Optional[SensorAdaptResult] = None
 
 
 class FusionWorker(QThread):
@@ -53,9 +57,11 @@ class FusionWorker(QThread):
     cancelled = pyqtSignal(str)
 
     def __init__(self, request: PansharpenRequest, assess: bool = False,
-                 assess_max_size: int = DEFAULT_ASSESS_MAX_SIZE, parent: Optional[QObject] = None) -> None:
+                 assess_max_size: int = DEFAULT_ASSESS_MAX_SIZE, parent: Optional[QObject] = None,
+                 swift: Optional[SensorAdaptRequest] = None) -> None:
         super().__init__(parent)
         self.request = request
+        self.swift = swift  # SWIFT first (ui/swift_job.py), then the request with the model file as method
         self.assess = assess
         self.assess_max_size = assess_max_size
         self.token = CancelToken()
@@ -100,8 +106,15 @@ class FusionWorker(QThread):
             self._progress(share * fraction, message)
 
         try:
-            result = run(self.request, fusion_progress, self.token)
+            adapted = None
+            if self.swift is not None:
+                from .swift_job import adapt_then_run
+
+                adapted, result = adapt_then_run(self.swift, self.request, fusion_progress, self.token)
+            else:
+                result = run(self.request, fusion_progress, self.token)
             outcome = self._assess(result) if self.assess else FusionOutcome(result)
+            outcome.swift = adapted
         except Cancelled as exc:
             self.cancelled.emit(str(exc))
         except EngineError as exc:

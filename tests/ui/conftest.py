@@ -160,3 +160,20 @@ def qgis_process(tmp_path_factory):
         return run_qgis_process(algorithm, params, profile)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def swift_crops(tmp_path_factory) -> list:
+    """Two small real scenes for SWIFT, [(pan, ms), ...]: the top-left and bottom-right 128 x 128 PAN px
+    windows of the bundled QuickBird crop (ratio 4), in a folder of their own."""
+    from osgeo import gdal
+
+    folder = str(tmp_path_factory.mktemp("swift_crops"))
+    pan, ms = data_pair("quickbird")
+    side, ratio, pairs = 128, 4, []
+    for k, off in enumerate((0, side)):
+        out = (os.path.join(folder, f"qb{k}_pan.tif"), os.path.join(folder, f"qb{k}_ms.tif"))
+        gdal.Translate(out[0], pan, srcWin=[off, off, side, side])
+        gdal.Translate(out[1], ms, srcWin=[off // ratio, off // ratio, side // ratio, side // ratio])
+        pairs.append(out)
+    return pairs

@@ -16,24 +16,6 @@ PANSHARPEN = "pansharpen_adapt:pansharpen"
 FAST = {"SWIFT_PATCH": 32, "SWIFT_STEPS": 2, "SWIFT_OPTIONS": "batch=4;min_patches=4;max_patches=6"}
 
 
-def write_crops(folder: str, data_paths, side: int = 128, ratio: int = 4) -> list:
-    """Two scenes cut from the bundled QuickBird crop (top-left, bottom-right): [(pan, ms), ...]."""
-    pan, ms = data_paths("quickbird")
-    os.makedirs(folder, exist_ok=True)
-    pairs = []
-    for k, off in enumerate((0, side)):
-        out = (os.path.join(folder, f"qb{k}_pan.tif"), os.path.join(folder, f"qb{k}_ms.tif"))
-        gdal.Translate(out[0], pan, srcWin=[off, off, side, side])
-        gdal.Translate(out[1], ms, srcWin=[off // ratio, off // ratio, side // ratio, side // ratio])
-        pairs.append(out)
-    return pairs
-
-
-@pytest.fixture(scope="module")
-def crops(tmp_path_factory, data_paths) -> list:
-    return write_crops(str(tmp_path_factory.mktemp("swift_crops")), data_paths)
-
-
 class StageFeedback(QgsProcessingFeedback):
     """Records stage texts and info lines; cancels once a stage text contains cancel_on."""
 
@@ -79,25 +61,26 @@ def test_adapt_sensor_is_registered_with_its_parameters(plugin) -> None:
     assert model_file is not None and model_file.flags() & model_file.FlagOptional
 
 
-def test_only_given_swift_options_are_passed_on(plugin, crops, tmp_path) -> None:
+def test_only_given_swift_options_are_passed_on(plugin, swift_crops, tmp_path) -> None:
     alg = QgsApplication.processingRegistry().algorithmById(ADAPT_SENSOR)
     context = QgsProcessingContext()
     out = str(tmp_path / "m.safetensors")
-    params = {"PAN": [p for p, _ in crops], "MS": [m for _, m in crops], "METHOD": "dicnn", "OUTPUT": out,
-              "SWIFT_TOP": 0.1, "SWIFT_SAMPLER": "fps", "SWIFT_STEPS": None, "SWIFT_LR": "",
+    params = {"PAN": [p for p, _ in swift_crops], "MS": [m for _, m in swift_crops], "METHOD": "dicnn",
+              "OUTPUT": out, "SWIFT_TOP": 0.1, "SWIFT_SAMPLER": "fps", "SWIFT_STEPS": None, "SWIFT_LR": "",
               "SWIFT_OPTIONS": "batch=2; steps=9"}
     request = alg.build_request(params, context)
-    assert request.pairs == tuple(crops) and request.method == "dicnn" and request.output == out
+    assert request.pairs == tuple(swift_crops) and request.method == "dicnn" and request.output == out
     assert request.options == {"batch": "2", "steps": "9", "top": "0.1", "sampler": "fps"}
     assert (request.sensor, request.device) == ("auto", "auto")
-    bare = alg.build_request({"PAN": [crops[0][0]], "MS": [crops[0][1]], "OUTPUT": out}, context)
+    bare = alg.build_request({"PAN": [swift_crops[0][0]], "MS": [swift_crops[0][1]], "OUTPUT": out}, context)
     assert bare.options == {} and bare.method == "fusionnet"
 
 
-def test_different_layer_counts_are_one_line(plugin, crops, tmp_path) -> None:
+def test_different_layer_counts_are_one_line(plugin, swift_crops, tmp_path) -> None:
     import processing
 
-    params = {"PAN": [p for p, _ in crops], "MS": [crops[0][1]], "OUTPUT": str(tmp_path / "m.safetensors")}
+    params = {"PAN": [p for p, _ in swift_crops], "MS": [swift_crops[0][1]],
+              "OUTPUT": str(tmp_path / "m.safetensors")}
     with pytest.raises(QgsProcessingException) as caught:
         processing.run(ADAPT_SENSOR, params, feedback=StageFeedback())
     message = str(caught.value)
@@ -105,14 +88,14 @@ def test_different_layer_counts_are_one_line(plugin, crops, tmp_path) -> None:
     assert os.listdir(tmp_path) == []
 
 
-def test_adapt_sensor_writes_a_model_that_model_file_runs(plugin, crops, data_paths, tmp_path) -> None:
+def test_adapt_sensor_writes_a_model_that_model_file_runs(plugin, swift_crops, data_paths, tmp_path) -> None:
     import processing
     from pansharpen_adapt.engine.pipeline import run
     from pansharpen_adapt.engine.request import PansharpenRequest
 
     model = str(tmp_path / "qb_dicnn.safetensors")
     feedback = StageFeedback()
-    params = {"PAN": [p for p, _ in crops], "MS": [m for _, m in crops], "METHOD": "dicnn",
+    params = {"PAN": [p for p, _ in swift_crops], "MS": [m for _, m in swift_crops], "METHOD": "dicnn",
               "DEVICE": "cpu", "OUTPUT": model, **FAST}
     result = processing.run(ADAPT_SENSOR, params, feedback=feedback)
     sidecar = str(tmp_path / "qb_dicnn.json")
@@ -137,11 +120,11 @@ def test_adapt_sensor_writes_a_model_that_model_file_runs(plugin, crops, data_pa
     assert np.array_equal(fused, engine) and not np.array_equal(fused, plain)
 
 
-def test_adapt_sensor_cancel_leaves_no_model_file(plugin, crops, tmp_path) -> None:
+def test_adapt_sensor_cancel_leaves_no_model_file(plugin, swift_crops, tmp_path) -> None:
     import processing
 
     feedback = StageFeedback(cancel_on="train step")
-    params = {"PAN": [crops[0][0]], "MS": [crops[0][1]], "METHOD": "dicnn", "DEVICE": "cpu",
+    params = {"PAN": [swift_crops[0][0]], "MS": [swift_crops[0][1]], "METHOD": "dicnn", "DEVICE": "cpu",
               "OUTPUT": str(tmp_path / "c.safetensors"), **FAST, "SWIFT_STEPS": 500}
     with pytest.raises(QgsProcessingException, match="no model file was written"):
         processing.run(ADAPT_SENSOR, params, feedback=feedback)
