@@ -139,9 +139,11 @@ def run_qgis_process(algorithm: str, params: dict, profile: str) -> dict:
     """`qgis_process --json run ALGORITHM -- K=V ...` through scripts/qgis_process.sh; the parsed JSON.
 
     profile: a fresh QGIS profile folder (the script enables the plugin there). Each call costs ~8 s.
+    A list value repeats the parameter (KEY=a KEY=b), as multiple-layer parameters take it.
     """
     env = dict(os.environ, QGIS_CUSTOM_CONFIG_PATH=profile, QT_QPA_PLATFORM="offscreen")
-    args = [f"{key}={value}" for key, value in params.items()]
+    args = [f"{key}={v}" for key, value in params.items()
+            for v in (value if isinstance(value, (list, tuple)) else [value])]
     proc = subprocess.run(["bash", QGIS_PROCESS, "--json", "run", algorithm, "--", *args],
                           capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
