@@ -34,8 +34,9 @@ class AdaptForm:
         self.steps.setSpecialValueText(f"Default ({choices.ADAPT_STEPS['tailor']} tailor, "
                                        f"{choices.ADAPT_STEPS['full']} full, {choices.SWIFT_STEPS} SWIFT)")
         self.lr = QLineEdit()
-        self.lr.setPlaceholderText(f"default ({choices.ADAPT_LR['tailor']:g} tailor, "
-                                   f"{choices.ADAPT_LR['full']:g} full, {choices.SWIFT_LR:g} SWIFT)")
+        lrs = (choices.ADAPT_LR["tailor"], choices.ADAPT_LR["full"], choices.SWIFT_LR)
+        self.lr.setPlaceholderText("default ({:g} / {:g} / {:g})".format(*lrs))
+        self.lr.setToolTip("Learning rate; blank = the default of the mode (tailor / full / SWIFT)")
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         self.group = QgsCollapsibleGroupBox("Adaptation options")
