@@ -38,11 +38,15 @@ class AdaptedDeepMethod(DeepMethod):
 
     seconds: per adaptation stage (sample, cache, train; or load). after_write: run by the pipeline once
     the fused raster is written (saving the tailor then, so a cancelled run leaves no file behind).
+    source: the method adapted; a SWIFT model file keeps its path as the name (output metadata, RunResult).
     """
 
     def __init__(self, backbone: str, net: Backbone, mode: str, seconds: Dict[str, float],
-                 after_write: Optional[Callable[[], None]] = None) -> None:
+                 after_write: Optional[Callable[[], None]] = None,
+                 source: Optional[DeepMethod] = None) -> None:
         super().__init__(backbone)
+        if source is not None:
+            self.name, self.title = source.name, source.title
         self.net, self.mode, self.seconds, self.after_write = net, mode, seconds, after_write
         self.receptive_field = net.receptive_field
         self.title = f"{self.title} + {'Feature Tailor' if mode == 'tailor' else 'full fine-tune'}"
@@ -105,7 +109,7 @@ def adapt_method(method: Method, pair: AlignedPair, ctx: FusionContext, opts: Ad
         def save() -> None:
             save_tailor(path, tailored, meta)
         after_write = save
-    return AdaptedDeepMethod(backbone, result.net, opts.mode, seconds, after_write)
+    return AdaptedDeepMethod(backbone, result.net, opts.mode, seconds, after_write, method)
 
 
 def backbone_sha256(name: str, bands: int) -> str:
@@ -122,4 +126,4 @@ def _loaded_method(method: DeepMethod, bands: int, path: str, device: torch.devi
     net, name, sha = start_network(method, bands, device)
     tailored, _ = load_tailor(path, net, name, bands, sha)
     progress(1.0, "tailor loaded")
-    return AdaptedDeepMethod(name, tailored, "tailor", {"load": time.perf_counter() - t0})
+    return AdaptedDeepMethod(name, tailored, "tailor", {"load": time.perf_counter() - t0}, source=method)

@@ -92,3 +92,6 @@ def test_feature_tailor_starts_from_the_model_file_weights(swift_model: tuple, t
     from engine.adapt.persist import read_tailor
     _, meta = read_tailor(tailor_file)
     assert meta["backbone"] == "dicnn" and meta["backbone_sha256"] == get_method(path).sha256  # type: ignore[attr-defined]
+    assert tailored.method == plain.method == get_method(path).name  # the output names the model file
+    assert "SWIFT" in gdal.Open(tailored.output).GetMetadataItem("PANSHARPEN_METHOD") or \
+        path in gdal.Open(tailored.output).GetMetadataItem("PANSHARPEN_METHOD")
