@@ -1,7 +1,7 @@
 """SWIFT benchmark on Landsat-7 ETM+ (FuseBox) scenes: time of adapt-sensor and HQNR on unseen scenes.
 
     python scripts/bench_swift.py ../shared/data [--work DIR] [--method fusionnet] [--test 8] [--seeds 3]
-                                  [--compare-steps 20]
+                                  [--compare-steps 20] [--compare-option KEY=VALUE ...] [--compare-only]
 
 Data (see resources/weights/MODEL_CARD.md): the 4-band backbones were trained on Landsat-7 FuseBox scenes
 01-35 at reduced resolution (Wald protocol) and never saw scenes 36-39. Adaptation folder: 20 scenes (16-35),
@@ -88,10 +88,38 @@ def main(argv: List[str]) -> None:
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--compare-steps", type=int, default=20)
     ap.add_argument("--reuse", action="store_true", help="reuse an existing default model")
+    ap.add_argument("--compare-option", action="append", default=[], metavar="KEY=VALUE",
+                    help="SWIFT option added to every comparison run (e.g. embed=features)")
+    ap.add_argument("--compare-only", action="store_true",
+                    help="skip adapt-sensor and the method table: only the comparisons")
     args = ap.parse_args(argv)
+    extra: Dict[str, object] = dict(o.split("=", 1) for o in args.compare_option)
     adapt_dir, test_dir = build(args.data, args.work, args.test)
     unseen = find_pairs(test_dir)
     model = os.path.join(args.work, "swift_default.safetensors")
+    if not args.compare_only:
+        main_table(args, adapt_dir, unseen, model)
+    tag = "".join(f"_{k}{v}" for k, v in extra.items())
+    print(f"\nsampler comparison (same sample size, {args.compare_steps} steps, seeds 0..{args.seeds - 1}, "
+          f"options {extra or 'defaults'}):")
+    print("| sampler | mean HQNR | per seed |\n|---|---:|---|")
+    for sampler in ("manifold", "fps", "random"):
+        scores = []
+        for seed in range(args.seeds):
+            path = os.path.join(args.work, f"s_{sampler}{seed}{tag}.safetensors")
+            opts = {**extra, "sampler": sampler, "seed": seed, "steps": args.compare_steps}
+            scores.append(hqnr(unseen, swift(adapt_dir, args.method, path, opts)))
+        print(f"| {sampler} | {np.mean(scores):.4f} | {', '.join(f'{s:.4f}' for s in scores)} |", flush=True)
+    print(f"\ntop fraction (manifold, seed 0, {args.compare_steps} steps, options {extra or 'defaults'}):")
+    print("| top | HQNR |\n|---|---:|")
+    for top in (0.1, 0.2, 0.3):
+        path = swift(adapt_dir, args.method, os.path.join(args.work, f"top{top}{tag}.safetensors"),
+                     {**extra, "top": top, "steps": args.compare_steps})
+        print(f"| {top} | {hqnr(unseen, path):.4f} |", flush=True)
+
+
+def main_table(args: argparse.Namespace, adapt_dir: str, unseen: List[Pair], model: str) -> None:
+    """adapt-sensor with default settings (timed), then HQNR on the unseen crops per method."""
     if args.reuse and os.path.exists(model):
         with open(os.path.splitext(model)[0] + ".json", encoding="utf-8") as f:
             seconds = json.load(f)["seconds"]
@@ -110,21 +138,6 @@ def main(argv: List[str]) -> None:
                                  ("Feature Tailor", args.method, "tailor"),
                                  ("SWIFT + Feature Tailor", model, "tailor")):
         print(f"| {label} | {hqnr(unseen, method, adapt):.4f} |", flush=True)
-    print(f"\nsampler comparison (same sample size, {args.compare_steps} steps, seeds 0..{args.seeds - 1}):")
-    print("| sampler | mean HQNR | per seed |\n|---|---:|---|")
-    for sampler in ("manifold", "fps", "random"):
-        scores = []
-        for seed in range(args.seeds):
-            path = os.path.join(args.work, f"s_{sampler}{seed}.safetensors")
-            opts = {"sampler": sampler, "seed": seed, "steps": args.compare_steps}
-            scores.append(hqnr(unseen, swift(adapt_dir, args.method, path, opts)))
-        print(f"| {sampler} | {np.mean(scores):.4f} | {', '.join(f'{s:.4f}' for s in scores)} |", flush=True)
-    print(f"\ntop fraction (manifold, seed 0, {args.compare_steps} steps):")
-    print("| top | HQNR |\n|---|---:|")
-    for top in (0.1, 0.2, 0.3):
-        path = swift(adapt_dir, args.method, os.path.join(args.work, f"top{top}.safetensors"),
-                     {"top": top, "steps": args.compare_steps})
-        print(f"| {top} | {hqnr(unseen, path):.4f} |", flush=True)
 
 
 if __name__ == "__main__":
