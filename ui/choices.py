@@ -41,7 +41,7 @@ ADAPT_TITLES[SWIFT] = "SWIFT (adapt and apply)"
 # Copies of engine/swift/options.py SwiftOptions defaults (a test keeps them equal): it imports torch.
 SWIFT_STEPS = 40
 SWIFT_LR = 5e-4
-SWIFT_TOP = 0.2
+SWIFT_TOP = 0.3
 SWIFT_FRACTION = 0.03
 SWIFT_PATCH = 64
 SWIFT_SAMPLERS = ("manifold", "fps", "random")
