@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
 def add_assess_arguments(p: argparse.ArgumentParser) -> None:
     """`run` options that add an assessment."""
-    p.add_argument("--report", metavar="JSON", help="write quality indices and timings of the run to JSON")
+    p.add_argument("--report", metavar="JSON",
+                   help="write quality indices and timings of the run to JSON ('-': stdout)")
     p.add_argument("--reduced", action="store_true",
                    help="run at reduced resolution (Wald protocol): degrade PAN and MS by the ratio, fuse "
                         "into --out (MS grid) and score against the original MS")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
@@ -68,7 +69,12 @@ class AssessmentReport:
         }
 
     def write_json(self, path: str) -> None:
-        """Write to_dict() as indented JSON (UTF-8); raises EngineError when the file cannot be written."""
+        """Write to_dict() as indented JSON (UTF-8), to stdout when path is '-'; raises EngineError when the
+        file cannot be written."""
+        if path == "-":
+            json.dump(self.to_dict(), sys.stdout, indent=2)
+            sys.stdout.write("\n")
+            return
         try:
             with open(path, "w", encoding="utf-8") as f:
                 json.dump(self.to_dict(), f, indent=2)

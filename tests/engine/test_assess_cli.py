@@ -83,3 +83,15 @@ def test_errors_are_one_line(tmp_path, capsys) -> None:
     assert main(["metrics", "--pan", pan, "--ms", ms, "--fused", fused, "--json",
                  str(tmp_path / "missing" / "m.json"), "--quiet"]) == 2
     assert "cannot write the report" in capsys.readouterr().err
+
+
+def test_report_dash_goes_to_stdout(tmp_path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """'--report -' prints the JSON after the table instead of creating a file named '-'."""
+    import json as _json
+    monkeypatch.chdir(tmp_path)
+    pan, ms = pair_paths("quickbird")
+    assert main(["run", "--pan", pan, "--ms", ms, "--out", str(tmp_path / "f.tif"), "--report", "-",
+                 "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert not (tmp_path / "-").exists()
+    assert _json.JSONDecoder().raw_decode(out[out.index("{"):])[0]["indices"]["HQNR"] > 0
