@@ -3,6 +3,7 @@ non-zero."""
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from contextlib import contextmanager
@@ -27,16 +28,19 @@ from .swift.cli import add_adapt_sensor_parser
 
 
 class ProgressBar:
-    """A one-line progress bar on a stream (stderr), redrawn at most every 0.1 s."""
+    """A one-line progress bar on a stream (stderr), redrawn at most every 0.1 s, and always when the stage
+    changes (the message without its numbers), so every stage shows however fast it runs."""
 
     def __init__(self, stream: TextIO, width: int = 30) -> None:
         self.stream, self.width, self._last, self._drawn = stream, width, 0.0, 0
+        self._stage = ""
 
     def __call__(self, fraction: float, message: str) -> None:
         now = time.monotonic()
-        if fraction < 1.0 and now - self._last < 0.1:
+        stage = re.sub(r"[0-9./%]+", "", message).strip()
+        if fraction < 1.0 and now - self._last < 0.1 and stage == self._stage:
             return
-        self._last = now
+        self._last, self._stage = now, stage
         filled = int(round(fraction * self.width))
         bar = "#" * filled + "-" * (self.width - filled)
         line = f"[{bar}] {fraction * 100:5.1f}% {message[:60]:<60}"

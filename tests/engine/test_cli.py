@@ -132,3 +132,19 @@ def test_entry_point_in_a_subprocess(tmp_path) -> None:
                          "--method", "hpf", "--quiet"], capture_output=True, text=True, cwd=ROOT, env=env)
     assert ok.returncode == 0, ok.stderr
     assert np.asarray(read(out)).shape == (4, 256, 256)
+
+
+def test_progress_bar_shows_every_stage_even_when_fast() -> None:
+    """Redraws are throttled to 0.1 s, except when the stage changes: a fast stage is never hidden."""
+    import io
+
+    from engine.cli import ProgressBar
+    stream = io.StringIO()
+    bar = ProgressBar(stream)
+    for i in range(5):
+        bar(0.1 + i / 100, f"sample: patch {i + 1}/5")
+    bar(0.5, "train step 1/3")
+    bar(0.6, "train step 2/3")
+    text = stream.getvalue()
+    assert "sample: patch 1/5" in text and "train step 1/3" in text
+    assert "sample: patch 2/5" not in text and "train step 2/3" not in text  # same stage within 0.1 s
