@@ -139,7 +139,7 @@ def _fuse(req: PansharpenRequest, pair: AlignedPair, method: Method, guess: Sens
         stats = compute_stats(pair, cancel, StageProgress(progress, 0.0, 0.15, "statistics"))
         stages["statistics"] = time.perf_counter() - t0
     ctx = FusionContext(pair.ratio, guess.preset.gains_for(len(pair.ms_bands)), guess.preset.pan_gain,
-                        req.upsampler, stats, req.options, guess.preset.bits)
+                        req.upsampler, stats, req.options, guess.preset.bits, cancel)
     start = 0.15 if stats else 0.0
     if req.adapt != "none":  # train on patches of this image, then fuse with the adapted net
         method = _adapt(req, method, pair, ctx, guess, device,

@@ -54,7 +54,8 @@ class AdaptedDeepMethod(DeepMethod):
     def fuse(self, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
         s = self.scale(ctx)
         lms = self.upsampled(ms.float() / s, ctx)
-        return fuse_band_groups(self.net, lms, pan.float() / s, model_bands_for(ms.shape[1])) * s
+        return fuse_band_groups(self.net, lms, pan.float() / s, model_bands_for(ms.shape[1]),
+                                ctx.between_batches()) * s
 
 
 def trainable_backbone(name: str, bands: int, device: torch.device) -> Backbone:

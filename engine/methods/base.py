@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, Tuple
+from typing import Callable, Dict, Optional, Tuple
 
 import numpy as np
 import torch
 
 from ..errors import EngineError
 from ..physics.resample import upsample
+from ..progress import CancelToken
 from ..request import OptionValue
 from ..stats import GlobalStats
 
@@ -20,6 +21,8 @@ class FusionContext:
     stats: image-wide moments (None for methods with needs_stats False).
     ms_gains, pan_gain: MTF Nyquist gains of the sensor preset, one per MS band.
     bits: bit depth of the sensor preset (0: unknown); deep methods derive their input scale from it.
+    cancel: the run's token; deep methods check it between the tile batches inside a block, so a cancel
+    does not wait for a whole block of network inference.
     """
 
     ratio: int
@@ -29,6 +32,17 @@ class FusionContext:
     stats: GlobalStats | None = None
     options: Dict[str, OptionValue] = field(default_factory=dict)
     bits: int = 0
+    cancel: Optional[CancelToken] = None
+
+    def between_batches(self) -> Optional[Callable[[int, int], None]]:
+        """The after_batch hook of tiled inference: raises Cancelled once the run is cancelled."""
+        token = self.cancel
+        if token is None:
+            return None
+
+        def check(done: int, total: int) -> None:
+            token.check()
+        return check
 
     def require_stats(self) -> GlobalStats:
         if self.stats is None:

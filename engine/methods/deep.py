@@ -81,16 +81,17 @@ class DeepMethod(Method):
         dtype = torch.float16 if half else torch.float32
         lms = self.upsampled(ms.float() / s, ctx).to(dtype)
         p = (pan.float() / s).to(dtype)
-        return fuse_band_groups(net, lms, p, mb) * s
+        return fuse_band_groups(net, lms, p, mb, ctx.between_batches()) * s
 
 
-def fuse_band_groups(net: Backbone, lms: torch.Tensor, pan: torch.Tensor, model_bands: int) -> torch.Tensor:
+def fuse_band_groups(net: Backbone, lms: torch.Tensor, pan: torch.Tensor, model_bands: int,
+                     after_batch: Optional[Callable[[int, int], None]] = None) -> torch.Tensor:
     """net on every band group of lms (B, C, H, W) with pan (B, 1, H, W), each band kept once: (B, C, H, W)
-    float32, run on CPU_TILE sub-tiles on the CPU (the whole block on a GPU)."""
+    float32, run on CPU_TILE sub-tiles on the CPU (the whole block on a GPU); after_batch as run_tiled."""
     tile = CPU_TILE if pan.device.type == "cpu" else None
     out = torch.empty(lms.shape, dtype=torch.float32, device=lms.device)
     for idx, keep in band_groups(lms.shape[1], model_bands):
-        fused = run_with_oom_retry(net, lms[:, idx], pan, tile)
+        fused = run_with_oom_retry(net, lms[:, idx], pan, tile, after_batch=after_batch)
         out[:, keep] = fused[:, [idx.index(k) for k in keep]]
     return out
 

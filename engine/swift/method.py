@@ -16,7 +16,7 @@ import torch
 from ..backbones import Backbone, build_backbone
 from ..errors import EngineError
 from ..methods.base import FusionContext
-from ..methods.deep import CPU_TILE, DeepMethod, band_groups, run_with_oom_retry
+from ..methods.deep import DeepMethod, fuse_band_groups
 from .model_file import load_model
 
 
@@ -77,11 +77,7 @@ class ModelFileMethod(DeepMethod):
         dtype = torch.float16 if half else torch.float32
         lms = self.upsampled(ms.float() / s, ctx).to(dtype)
         p = (pan.float() / s).to(dtype)
-        out = torch.empty(lms.shape, dtype=torch.float32, device=lms.device)
-        for idx, keep in band_groups(n, self.model_bands):
-            fused = run_with_oom_retry(net, lms[:, idx], p, CPU_TILE if p.device.type == "cpu" else None)
-            out[:, keep] = fused[:, [idx.index(k) for k in keep]]
-        return out * s
+        return fuse_band_groups(net, lms, p, self.model_bands, ctx.between_batches()) * s
 
 
 _CACHE: Dict[Tuple[str, int, int], ModelFileMethod] = {}

@@ -62,3 +62,34 @@ def test_every_backbone_fuses_every_real_pair(tmp_path, glp_outputs: dict, name:
     low_f, low_g = _low(fused, r), _low(glp, r)
     for b in range(fused.shape[0]):
         assert np.corrcoef(low_f[b].ravel(), low_g[b].ravel())[0, 1] > 0.6, b
+
+
+def test_cancel_is_checked_between_tile_batches_inside_a_block(tmp_path, monkeypatch) -> None:
+    """A run cancelled while a block's tiles are being inferred stops after the current batch of tiles,
+    not at the end of the block; the hook reaches every deep method (shipped weights and adapted)."""
+    import engine.methods.deep as deep
+    from engine.errors import Cancelled
+    from engine.progress import CancelToken
+    monkeypatch.setattr(deep, "CPU_TILE", 64)  # the 256 px crop becomes 16 tiles in 2 or more batches
+    calls = []
+    real = deep.run_tiled
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        hook = kwargs.get("after_batch")
+        assert hook is not None  # the pipeline's cancel token reached the tiled inference
+
+        def spy(done: int, total: int) -> None:
+            calls.append((done, total))
+            if len(calls) == 1:
+                token.cancel()
+            hook(done, total)
+        return real(*args, **{**kwargs, "after_batch": spy})
+
+    monkeypatch.setattr(deep, "run_tiled", counting)
+    pan, ms = pair_paths("quickbird")
+    out = tmp_path / "f.tif"
+    token = CancelToken()
+    with pytest.raises(Cancelled):
+        run(PansharpenRequest(pan, ms, str(out), method="fusionnet", device="cpu"), cancel=token)
+    assert len(calls) == 1 and calls[0][0] < calls[0][1]  # stopped after the first of several batches
+    assert not out.exists() and not [p for p in os.listdir(tmp_path) if p.startswith(".partial")]
