@@ -21,17 +21,15 @@ output kept once). Adaptation follows the same scheme:
 """
 from __future__ import annotations
 
-import copy
 import time
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import torch
 
 from ..backbones.base import Backbone
 from ..methods.deep import band_groups
 from ..progress import CancelToken, ProgressCallback
-from .adam import Adam
 from .losses import LossWeights, SpatialTargets, total_loss
 from .options import AdaptOptions
 from .patches import Patches
@@ -43,8 +41,9 @@ from .train import (
     TrainSettings,
     cache_features,
     finetune_full,
+    finetune_loop,
     make_tailored,
-    step_lr,
+    optimise,
     train_tailor,
 )
 
@@ -90,25 +89,6 @@ def _weighted_sum(terms: List[Dict[str, torch.Tensor]],
     return out
 
 
-def _optimise(params: Sequence[torch.Tensor], settings: TrainSettings,
-              loss: Callable[[], Dict[str, torch.Tensor]], result: TrainResult, progress: ProgressCallback,
-              cancel: CancelToken) -> None:
-    """settings.steps Adam steps on `loss()` (terms incl. 'total'), learning rate per settings.schedule;
-    history and progress as train.train_tailor."""
-    steps = settings.steps
-    opt = Adam(params, lr=settings.lr)
-    for step in range(steps):
-        cancel.check()
-        opt.lr = step_lr(settings.lr, step, steps, settings.schedule)
-        with torch.enable_grad():
-            terms = loss()
-            opt.zero_grad()
-            terms["total"].backward()
-        opt.step()
-        result.history.append({k: float(v.detach()) for k, v in terms.items()})
-        progress((step + 1) / steps, f"train step {step + 1}/{steps}")
-
-
 def train_tailor_groups(net: Backbone, groups: Sequence[BandGroup], ratio: int, pan_gain: float,
                         weights: LossWeights, settings: TrainSettings, progress: ProgressCallback,
                         cancel: CancelToken) -> TrainResult:
@@ -127,7 +107,7 @@ def train_tailor_groups(net: Backbone, groups: Sequence[BandGroup], ratio: int, 
                               for g, c in zip(groups, caches)], groups)
 
     params = [p for p in tailored.tailor.parameters() if p.requires_grad]
-    _optimise(params, settings, loss, result, progress, cancel)
+    optimise(params, settings, loss, result, progress, cancel)
     tailored.eval()
     result.seconds["train"] = time.perf_counter() - t1
     return result
@@ -168,25 +148,8 @@ def finetune_full_groups(net: Backbone, groups: Sequence[BandGroup], ratio: int,
     pass over all patches, the lowest-loss weights kept); `net` is left unchanged."""
     t0 = time.perf_counter()
     caches = [cache_features(net, g.patches, ratio, pan_gain) for g in groups]
-    tuned = copy.deepcopy(net).train()
-    for p in tuned.parameters():
-        p.requires_grad_(True)
-    opt = Adam(tuned.parameters(), lr=lr)
-    result = TrainResult(tuned)
-    best, best_state = float("inf"), copy.deepcopy(tuned.state_dict())
-    for step in range(steps):
-        cancel.check()
-        opt.zero_grad()
-        terms = _full_group_step(tuned, groups, caches, ratio, weights)
-        if terms["total"] < best:  # loss of the current weights, before this step's update
-            best, best_state = terms["total"], copy.deepcopy(tuned.state_dict())
-        opt.step()
-        result.history.append(terms)
-        progress((step + 1) / steps, f"fine-tune step {step + 1}/{steps}")
-    tuned.load_state_dict(best_state)
-    tuned.eval()
-    result.seconds["train"] = time.perf_counter() - t0
-    return result
+    return finetune_loop(net, lambda tuned: _full_group_step(tuned, groups, caches, ratio, weights), steps,
+                         lr, progress, cancel, t0)
 
 
 def train_adapted(net: Backbone, patches: Patches, model_bands: int, ratio: int, gains: Sequence[float],

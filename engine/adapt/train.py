@@ -11,7 +11,7 @@ import copy
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Dict, List, Sequence
+from typing import Callable, Dict, List, Sequence
 
 import torch
 
@@ -100,6 +100,25 @@ def make_tailored(net: Backbone, settings: TrainSettings) -> TailoredBackbone:
     return TailoredBackbone(net, tailor.to(next(net.parameters()).device)).freeze_backbone()
 
 
+def optimise(params: Sequence[torch.Tensor], settings: TrainSettings,
+             loss: Callable[[], Dict[str, torch.Tensor]], result: TrainResult, progress: ProgressCallback,
+             cancel: CancelToken) -> None:
+    """settings.steps Adam steps on `loss()` (terms incl. 'total'), learning rate per settings.schedule;
+    the terms of every step go to result.history."""
+    steps = settings.steps
+    opt = Adam(params, lr=settings.lr)
+    for step in range(steps):
+        cancel.check()
+        opt.lr = step_lr(settings.lr, step, steps, settings.schedule)
+        with torch.enable_grad():
+            terms = loss()
+            opt.zero_grad()
+            terms["total"].backward()
+        opt.step()
+        result.history.append({k: float(v.detach()) for k, v in terms.items()})
+        progress((step + 1) / steps, f"train step {step + 1}/{steps}")
+
+
 def train_tailor(net: Backbone, patches: Patches, ratio: int, gains: Sequence[float], pan_gain: float,
                  weights: LossWeights, settings: TrainSettings, progress: ProgressCallback = no_progress,
                  cancel: CancelToken | None = None) -> TrainResult:
@@ -113,20 +132,13 @@ def train_tailor(net: Backbone, patches: Patches, ratio: int, gains: Sequence[fl
         tailored.tailor.condition(cache.feats)
     result = TrainResult(tailored, seconds={"cache": time.perf_counter() - t0})
     t1 = time.perf_counter()
-    params = [p for p in tailored.tailor.parameters() if p.requires_grad]
-    opt = Adam(params, lr=settings.lr)
     pan, ms = patches.inner(patches.pan), patches.inner(patches.ms, ratio)
-    for step in range(settings.steps):
-        cancel.check()
-        opt.lr = step_lr(settings.lr, step, settings.steps, settings.schedule)
-        with torch.enable_grad():
-            fused = cache.fused(tailored)
-            terms = total_loss(fused, cache.frozen, pan, ms, cache.targets, ratio, gains, weights)
-            opt.zero_grad()
-            terms["total"].backward()
-        opt.step()
-        result.history.append({k: float(v.detach()) for k, v in terms.items()})
-        progress((step + 1) / settings.steps, f"train step {step + 1}/{settings.steps}")
+
+    def loss() -> Dict[str, torch.Tensor]:
+        return total_loss(cache.fused(tailored), cache.frozen, pan, ms, cache.targets, ratio, gains, weights)
+
+    optimise([p for p in tailored.tailor.parameters() if p.requires_grad], settings, loss, result, progress,
+             cancel)
     tailored.eval()
     result.seconds["train"] = time.perf_counter() - t1
     return result
@@ -163,9 +175,17 @@ def finetune_full(net: Backbone, patches: Patches, ratio: int, gains: Sequence[f
     """Z-PNN-style baseline: a copy of the whole net fine-tuned at full resolution on all the given patches
     (mode 'full' passes the whole image, up to a cap, see options.py), one Adam step per pass over them;
     the weights of the lowest-loss pass are kept, as Z-PNN does. `net` is left unchanged."""
-    cancel = cancel or CancelToken()
     t0 = time.perf_counter()
     cache = cache_features(net, patches, ratio, pan_gain)
+    return finetune_loop(net, lambda tuned: _full_step(tuned, patches, cache, ratio, gains, weights), steps,
+                         lr, progress, cancel or CancelToken(), t0)
+
+
+def finetune_loop(net: Backbone, step_grad: Callable[[Backbone], Dict[str, float]], steps: int, lr: float,
+                  progress: ProgressCallback, cancel: CancelToken, t0: float) -> TrainResult:
+    """Adam on a copy of the whole net: each step, step_grad(copy) accumulates the gradient of one pass over
+    the patches and returns its loss terms; the weights of the lowest-loss pass are kept (Z-PNN). seconds
+    'train' counts from t0."""
     tuned = copy.deepcopy(net).train()
     for p in tuned.parameters():
         p.requires_grad_(True)
@@ -175,7 +195,7 @@ def finetune_full(net: Backbone, patches: Patches, ratio: int, gains: Sequence[f
     for step in range(steps):
         cancel.check()
         opt.zero_grad()
-        terms = _full_step(tuned, patches, cache, ratio, gains, weights)
+        terms = step_grad(tuned)
         if terms["total"] < best:  # loss of the current weights, before this step's update
             best, best_state = terms["total"], copy.deepcopy(tuned.state_dict())
         opt.step()
