@@ -55,17 +55,23 @@ class AdaptOptions:
     load_tailor: Optional[str] = None
 
 
-def _get(values: Mapping[str, object], key: str, cast: Callable[[str], T], default: T,
-         ok: Callable[[T], bool], rule: str) -> T:
+def option_value(values: Mapping[str, object], key: str, cast: Callable[[str], T], default: T,
+                 ok: Callable[[T], bool], rule: str, what: str = "adapt option") -> T:
+    """values[key] cast (from its stripped, lower-cased text) and checked; default when absent or blank;
+    EngineError "<what> KEY must be RULE, got 'VALUE'" otherwise."""
     if key not in values or str(values[key]).strip() == "":
         return default
     try:
         value = cast(str(values[key]).strip().lower())
     except ValueError:
-        raise EngineError(f"adapt option {key} must be {rule}, got '{values[key]}'") from None
+        raise EngineError(f"{what} {key} must be {rule}, got '{values[key]}'") from None
     if not ok(value):
-        raise EngineError(f"adapt option {key} must be {rule}, got '{values[key]}'")
+        raise EngineError(f"{what} {key} must be {rule}, got '{values[key]}'")
     return value
+
+
+
+_get = option_value  # short name for the option table below
 
 
 def parse_adapt_options(mode: str, values: Mapping[str, object]) -> AdaptOptions:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Mapping, Optional, TypeVar
 
 from ..adapt.losses import SPATIAL_KINDS
+from ..adapt.options import option_value
 from ..errors import EngineError
 
 SAMPLERS = ("manifold", "fps", "random")
@@ -48,15 +49,7 @@ class SwiftOptions:
 
 def _get(values: Mapping[str, object], key: str, cast: Callable[[str], T], default: T,
          ok: Callable[[T], bool], rule: str) -> T:
-    if key not in values or str(values[key]).strip() == "":
-        return default
-    try:
-        value = cast(str(values[key]).strip().lower())
-    except ValueError:
-        raise EngineError(f"SWIFT option {key} must be {rule}, got '{values[key]}'") from None
-    if not ok(value):
-        raise EngineError(f"SWIFT option {key} must be {rule}, got '{values[key]}'")
-    return value
+    return option_value(values, key, cast, default, ok, rule, what="SWIFT option")
 
 
 def _choice(values: Mapping[str, object], key: str, choices: tuple, default: str) -> str:
