@@ -61,8 +61,13 @@ def choose(stats: np.ndarray, count: int, sampler: str, rng: np.random.Generator
         return sorted(rng.choice(n, size=count, replace=False).tolist())
     if sampler != "diverse":
         raise EngineError(f"unknown patch sampler '{sampler}'; choose one of: {', '.join(SAMPLERS)}")
-    z = (stats - stats.mean(0)) / (stats.std(0) + 1e-12)
-    chosen = [int(rng.integers(n))]
+    return farthest_points((stats - stats.mean(0)) / (stats.std(0) + 1e-12), count, rng)
+
+
+def farthest_points(z: np.ndarray, count: int, rng: np.random.Generator) -> List[int]:
+    """Sorted indices of `count` rows of z (N, D) by farthest point sampling on Euclidean distances, from a
+    seeded random start."""
+    chosen = [int(rng.integers(z.shape[0]))]
     dist = np.linalg.norm(z - z[chosen[0]], axis=1)
     while len(chosen) < count:
         nxt = int(np.argmax(dist))

@@ -18,6 +18,7 @@ from typing import List, Tuple
 
 import numpy as np
 
+from ..adapt.patches import farthest_points
 from ..errors import EngineError
 from .options import SAMPLERS
 
@@ -109,14 +110,7 @@ def manifold_fps(emb: np.ndarray, count: int, rng: np.random.Generator, k: int =
 
 def plain_fps(emb: np.ndarray, count: int, rng: np.random.Generator) -> List[int]:
     """Farthest point sampling on Euclidean distances of the standardised embeddings (seeded start)."""
-    z = standardise(emb)
-    chosen = [int(rng.integers(z.shape[0]))]
-    best = np.linalg.norm(z - z[chosen[0]], axis=1)
-    while len(chosen) < count:
-        nxt = int(np.argmax(best))
-        chosen.append(nxt)
-        best = np.minimum(best, np.linalg.norm(z - z[nxt], axis=1))
-    return sorted(chosen)
+    return farthest_points(standardise(emb), count, rng)
 
 
 def select(emb: np.ndarray, count: int, sampler: str, rng: np.random.Generator, k: int = 8) -> List[int]:
