@@ -15,7 +15,7 @@ from .methods.base import FusionContext, Method
 from .methods.registry import get_method
 from .physics.resample import upsample_halo
 from .physics.sensors import SensorGuess, resolve_preset
-from .progress import CancelToken, ProgressCallback, StageProgress, no_progress
+from .progress import BlockProgress, CancelToken, ProgressCallback, StageProgress, no_progress
 from .raster.align import AlignedPair, align
 from .raster.blocks import plan_blocks
 from .raster.cache import bounded_gdal_cache
@@ -155,15 +155,16 @@ def _fuse(req: PansharpenRequest, pair: AlignedPair, method: Method, guess: Sens
             "PANSHARPEN_RATIO": str(r), "SOFTWARE": f"Pansharpen & Adapt {__version__}"}
     if req.adapt != "none":
         meta["PANSHARPEN_ADAPT"] = req.adapt
-    fuse_progress = StageProgress(progress, start, 1.0, "fusing")
+    fuse_progress = BlockProgress(StageProgress(progress, start, 1.0, "fusing"), len(blocks))
+    ctx.tile_progress = fuse_progress.tile
     t0, write_s = time.perf_counter(), 0.0
     with AtomicGeoTiff(req.output, pair.width, pair.height, len(pair.ms_bands), spec.dtype,
                        pair.geotransform, pair.crs_wkt, spec.nodata, _descriptions(pair), meta) as writer:
-        for i, (block, out) in enumerate(fused_blocks(pair, blocks, method, ctx, device, fill, spec, cancel)):
+        for block, out in fused_blocks(pair, blocks, method, ctx, device, fill, spec, cancel):
             t1 = time.perf_counter()
             writer.write(block.x, block.y, out)
             write_s += time.perf_counter() - t1
-            fuse_progress((i + 1) / len(blocks), f"block {i + 1}/{len(blocks)}")
+            fuse_progress.block_done()
         cancel.check()
         t1 = time.perf_counter()
     stages["fuse"] = t1 - t0 - write_s

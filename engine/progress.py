@@ -55,3 +55,24 @@ class StageProgress:
         fraction = min(max(fraction, 0.0), 1.0)
         text = f"{self._label}: {message}" if message else self._label
         self._callback(self._start + (self._end - self._start) * fraction, text)
+
+
+class BlockProgress:
+    """Progress of a stage that works through `total` blocks in order, moved per tile inside the block
+    in work (deep methods report their tile batches through tile(); they fuse one block at a time)."""
+
+    def __init__(self, callback: ProgressCallback, total: int) -> None:
+        self._callback = callback
+        self._total = max(1, total)
+        self._done = 0
+
+    def tile(self, fraction: float, message: str) -> None:
+        """fraction of the current block done; message e.g. 'tile 3/16'."""
+        fraction = min(max(fraction, 0.0), 1.0)
+        self._callback((self._done + fraction) / self._total,
+                       f"block {self._done + 1}/{self._total}, {message}")
+
+    def block_done(self) -> None:
+        """The current block is written."""
+        self._done += 1
+        self._callback(self._done / self._total, f"block {self._done}/{self._total}")

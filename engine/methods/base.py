@@ -23,6 +23,8 @@ class FusionContext:
     bits: bit depth of the sensor preset (0: unknown); deep methods derive their input scale from it.
     cancel: the run's token; deep methods check it between the tile batches inside a block, so a cancel
     does not wait for a whole block of network inference.
+    tile_progress: called between those batches with (fraction of the current block done, 'tile k/n'),
+    so progress moves per tile rather than per block.
     """
 
     ratio: int
@@ -33,15 +35,20 @@ class FusionContext:
     options: Dict[str, OptionValue] = field(default_factory=dict)
     bits: int = 0
     cancel: Optional[CancelToken] = None
+    tile_progress: Optional[Callable[[float, str], None]] = None
 
     def between_batches(self) -> Optional[Callable[[int, int], None]]:
-        """The after_batch hook of tiled inference: raises Cancelled once the run is cancelled."""
-        token = self.cancel
-        if token is None:
+        """The after_batch hook of tiled inference (tiles done, tiles in the block): reports tile progress,
+        then raises Cancelled once the run is cancelled."""
+        token, report = self.cancel, self.tile_progress
+        if token is None and report is None:
             return None
 
         def check(done: int, total: int) -> None:
-            token.check()
+            if report is not None:
+                report(done / max(1, total), f"tile {done}/{total}")
+            if token is not None:
+                token.check()
         return check
 
     def require_stats(self) -> GlobalStats:

@@ -90,8 +90,14 @@ def fuse_band_groups(net: Backbone, lms: torch.Tensor, pan: torch.Tensor, model_
     float32, run on CPU_TILE sub-tiles on the CPU (the whole block on a GPU); after_batch as run_tiled."""
     tile = CPU_TILE if pan.device.type == "cpu" else None
     out = torch.empty(lms.shape, dtype=torch.float32, device=lms.device)
-    for idx, keep in band_groups(lms.shape[1], model_bands):
-        fused = run_with_oom_retry(net, lms[:, idx], pan, tile, after_batch=after_batch)
+    groups = band_groups(lms.shape[1], model_bands)
+    for g, (idx, keep) in enumerate(groups):
+        hook = after_batch
+        if after_batch is not None and len(groups) > 1:
+            def hook(done: int, total: int, g: int = g) -> None:  # tiles of all groups in one count
+                assert after_batch is not None
+                after_batch(g * total + done, len(groups) * total)
+        fused = run_with_oom_retry(net, lms[:, idx], pan, tile, after_batch=hook)
         out[:, keep] = fused[:, [idx.index(k) for k in keep]]
     return out
 

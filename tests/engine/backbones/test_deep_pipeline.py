@@ -93,3 +93,39 @@ def test_cancel_is_checked_between_tile_batches_inside_a_block(tmp_path, monkeyp
         run(PansharpenRequest(pan, ms, str(out), method="fusionnet", device="cpu"), cancel=token)
     assert len(calls) == 1 and calls[0][0] < calls[0][1]  # stopped after the first of several batches
     assert not out.exists() and not [p for p in os.listdir(tmp_path) if p.startswith(".partial")]
+
+
+def _fusing_progress(tmp_path, pan: str, ms: str) -> list:
+    seen: list = []
+    run(PansharpenRequest(pan, ms, str(tmp_path / "f.tif"), method="pnn", device="cpu", block_size=4096),
+        progress=lambda f, m: seen.append((f, m)))
+    return [(f, m) for f, m in seen if m.startswith("fusing")]
+
+
+def test_progress_moves_per_tile_inside_a_block(tmp_path, monkeypatch) -> None:
+    """One block of 64 px tiles: the fusing stage reports every tile pass (a 6-band MS, two 4-band groups,
+    counts twice as many in one count); its fractions never go back and stay inside the stage until the
+    block is written."""
+    import engine.methods.deep as deep
+    monkeypatch.setattr(deep, "CPU_TILE", 64)
+    monkeypatch.setattr(deep, "MIN_BATCH_PIXELS", 1)  # one tile per forward pass
+    pan, ms = pair_paths("quickbird")
+    src = gdal.Open(ms)
+    ms6 = str(tmp_path / "ms6.tif")
+    dst = gdal.GetDriverByName("GTiff").Create(ms6, src.RasterXSize, src.RasterYSize, 6, gdal.GDT_UInt16)
+    dst.SetGeoTransform(src.GetGeoTransform())
+    dst.SetProjection(src.GetProjection())
+    dst.WriteArray(np.concatenate([src.ReadAsArray(), src.ReadAsArray()[:2]]))
+    dst = None
+    first = None
+    for path, groups in ((ms, 1), (ms6, 2)):
+        fusing = _fusing_progress(tmp_path, pan, path)
+        tiles = [m for _, m in fusing if "tile" in m]
+        first = first or len(tiles)
+        total = first * groups
+        assert first >= 9 and len(tiles) == total
+        assert tiles[0] == f"fusing: block 1/1, tile 1/{total}"
+        assert tiles[-1] == f"fusing: block 1/1, tile {total}/{total}"
+        fractions = [f for f, _ in fusing]
+        assert fractions == sorted(fractions) and fractions[-1] == 1.0
+        assert fractions[0] < fractions[total // 2] < 1.0
