@@ -7,7 +7,8 @@ stays finite (1 px per layer) and tiled output equals whole-image output.
 Speed: at inference a LAConv is computed channels-last on the unfolded 3 x 3 neighbourhoods u (pixels,
 9 taps, Cin): the attention, the pooled bias and the adaptive convolution are then plain matrix products over
 u (the last one over u weighted by the per-pixel tap weights), in chunks of pixels small enough to stay in
-cache. Training (autograd) takes the tap-by-tap form, which keeps far less for the backward pass.
+cache. Training (autograd) weights the nine shifted inputs and maps them with one 1x1 convolution
+(no chunks, no in-place update).
 """
 from __future__ import annotations
 
@@ -90,18 +91,19 @@ class LAConv(nn.Module):
         return out.permute(0, 3, 1, 2)
 
     def _taps(self, x: torch.Tensor) -> torch.Tensor:
-        """The same output tap by tap, for training: autograd keeps nine (B, Cout, H, W) products rather
-        than the 9x larger unfolded input, and measured ~1.4x faster per training step than the chunks."""
+        """The same output for training: the nine shifted inputs weighted by their tap weights,
+        concatenated (B, 9 Cin, H, W) and mapped by one 1x1 convolution. Autograd keeps that one tensor
+        (as much as nine (B, Cout, H, W) tap products at Cin = Cout); measured 1.3x faster per training step
+        than nine per-tap products and 1.8x faster than the inference chunks."""
         h, w = x.shape[-2:]
         a = self.attention(x)
         xp = F.pad(x, (1, 1, 1, 1))
-        out = self.bias(F.avg_pool2d(xp, 3, stride=1))
-        taps = self.weight.permute(2, 3, 0, 1).reshape(9, self.weight.shape[0], -1)  # (9, Cout, Cin)
-        for k in range(9):
-            dy, dx = divmod(k, 3)
-            tap = torch.einsum("oc,bchw->bohw", taps[k], xp[..., dy:dy + h, dx:dx + w])
-            out = out + a[:, k:k + 1] * tap
-        return out
+        # 3x3 box mean as separable shifted sums: faster than avg_pool2d's CPU kernel on these shapes
+        rows = xp[..., :w] + xp[..., 1:w + 1] + xp[..., 2:w + 2]
+        out = self.bias((rows[..., :h, :] + rows[..., 1:h + 1, :] + rows[..., 2:h + 2, :]) / 9)
+        u = torch.cat([a[:, k:k + 1] * xp[..., k // 3:k // 3 + h, k % 3:k % 3 + w] for k in range(9)], 1)
+        kernel = self.weight.permute(0, 2, 3, 1).reshape(self.weight.shape[0], -1, 1, 1)  # (tap, Cin) order
+        return out + F.conv2d(u, kernel)
 
 
 class _LAResBlock(nn.Module):
