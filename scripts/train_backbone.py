@@ -34,8 +34,8 @@ from engine.weights import WEIGHTS_DIR, save_weights  # noqa: E402
 # (4-band, 8-band) planned steps: at most ~27 minutes of one CPU thread each; the 8-band simulation is one
 # sensor. Runs cut by the wall-clock limit (--minutes) are listed in CUT, so that the defaults reproduce the
 # shipped files: (backbone, bands) -> steps made of the planned schedule (what --stop-after does).
-STEPS = {"pnn": (6000, 3000), "pannet": (4500, 250), "dicnn": (7000, 4000), "msdcnn": (1800, 1100),
-         "fusionnet": (1500, 400), "lagconv": (1200, 1100)}
+STEPS = {"pnn": (6000, 3000), "pannet": (4500, 3000), "dicnn": (7000, 4000), "msdcnn": (1800, 1100),
+         "fusionnet": (1500, 3000), "lagconv": (1200, 1100)}
 CUT = {("pnn", 4): 2641, ("lagconv", 4): 1121}
 # (4-band, 8-band) Adam learning rates
 LR = {"pnn": (1e-3, 1e-3), "pannet": (1e-3, 1e-3), "dicnn": (1e-3, 1e-3), "msdcnn": (1e-3, 1e-3),
