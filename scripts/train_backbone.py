@@ -25,7 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
-from training.data import held_out_pairs, other_count_pairs, training_pairs  # noqa: E402
+from training.data import evaluation_pairs, training_pairs  # noqa: E402
 from training.evaluate import fuse_backbone, fuse_mtf_glp, lms_of, score  # noqa: E402
 
 from engine.backbones import build_backbone  # noqa: E402
@@ -120,11 +120,9 @@ def main() -> None:
     stop_after = args.stop_after or (0 if args.steps else CUT.get((args.backbone, args.bands), 0))
     net, seconds, loss, made = train(args.backbone, args.bands, args.data, steps, args.seed, args.minutes,
                                      stop_after)
-    held = held_out_pairs(args.data, args.bands)
+    held = evaluation_pairs(args.data, args.bands)
     rows = score(held, lambda p: fuse_backbone(net, p, args.bands))
-    if args.bands == 4:
-        rows += score(other_count_pairs(args.data), lambda p: fuse_backbone(net, p, args.bands))
-    glp = score(held + (other_count_pairs(args.data) if args.bands == 4 else []), fuse_mtf_glp)
+    glp = score(held, fuse_mtf_glp)
     lr = LR[args.backbone][args.bands == 8]
     training = {"steps": made, "planned_steps": steps, "batch": BATCH, "patch": PATCH, "seed": args.seed,
                 "loss": "L1", "optimizer": f"Adam lr {lr}, warm-up + cosine", "seconds": round(seconds, 1),

@@ -91,12 +91,11 @@ def fuse_band_groups(net: Backbone, lms: torch.Tensor, pan: torch.Tensor, model_
     tile = CPU_TILE if pan.device.type == "cpu" else None
     out = torch.empty(lms.shape, dtype=torch.float32, device=lms.device)
     groups = band_groups(lms.shape[1], model_bands)
+
+    def group_hook(g: int, report: Callable[[int, int], None]) -> Callable[[int, int], None]:
+        return lambda done, total: report(g * total + done, len(groups) * total)  # all groups in one count
     for g, (idx, keep) in enumerate(groups):
-        hook = after_batch
-        if after_batch is not None and len(groups) > 1:
-            def hook(done: int, total: int, g: int = g) -> None:  # tiles of all groups in one count
-                assert after_batch is not None
-                after_batch(g * total + done, len(groups) * total)
+        hook = None if after_batch is None else group_hook(g, after_batch)
         fused = run_with_oom_retry(net, lms[:, idx], pan, tile, after_batch=hook)
         out[:, keep] = fused[:, [idx.index(k) for k in keep]]
     return out

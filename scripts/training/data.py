@@ -134,3 +134,9 @@ def other_count_pairs(root: str) -> List[Pair]:
     l8 = _sensor_pair(root, "landsat8", "landsat8", list(range(7)), True)
     l8.name += ", 7 bands"
     return [*landsat7_pairs(root, range(36, 40), list(range(6)), ", 6 bands"), l8]
+
+
+def evaluation_pairs(root: str, bands: int) -> List[Pair]:
+    """Every held-out pair a model of `bands` bands is scored on: held_out_pairs, plus for 4-band models the
+    other-count pairs (band groups)."""
+    return held_out_pairs(root, bands) + (other_count_pairs(root) if bands == 4 else [])

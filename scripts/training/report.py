@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
 from engine.backbones import BACKBONES  # noqa: E402
 from engine.weights import MANIFEST, WEIGHTS_DIR, load_backbone, read_manifest  # noqa: E402
-from training.data import held_out_pairs, other_count_pairs  # noqa: E402
+from training.data import evaluation_pairs  # noqa: E402
 from training.evaluate import fuse_backbone, fuse_classical, score  # noqa: E402
 
 CLASSICAL = ("gsa", "mtf_glp", "mtf_glp_hpm")
@@ -83,7 +83,7 @@ def main() -> None:
     manifest = read_manifest()
     models = manifest["models"]
     for bands in (4, 8):
-        pairs = held_out_pairs(args.data, bands) + (other_count_pairs(args.data) if bands == 4 else [])
+        pairs = evaluation_pairs(args.data, bands)
         names = [p.name for p in pairs]
         rows: Dict[str, Dict[str, dict]] = {}
         for m in CLASSICAL:
