@@ -25,7 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
-from training.data import evaluation_pairs, training_pairs  # noqa: E402
+from training.data import evaluation_pairs, group_training_pairs, training_pairs  # noqa: E402
 from training.evaluate import fuse_backbone, fuse_mtf_glp, lms_of, score  # noqa: E402
 
 from engine.backbones import build_backbone  # noqa: E402
@@ -35,24 +35,35 @@ from engine.weights import WEIGHTS_DIR, save_weights  # noqa: E402
 # sensor. Runs cut by the wall-clock limit (--minutes) are listed in CUT, so that the defaults reproduce the
 # shipped files: (backbone, bands) -> steps made of the planned schedule (what --stop-after does).
 STEPS = {"pnn": (6000, 3000), "pannet": (4500, 3000), "dicnn": (7000, 4000), "msdcnn": (1800, 1100),
-         "fusionnet": (1500, 3000), "lagconv": (1200, 1100)}
+         "fusionnet": (7500, 3000), "lagconv": (1200, 1100)}
 CUT = {("pnn", 4): 2641, ("lagconv", 4): 1121}
+# Share of 4-band training patches drawn from band groups of the 6-band Landsat-7 and 7-band Landsat-8
+# training parts (training.data.group_training_pairs); the models not listed were trained without them.
+GROUP_SHARE = {("dicnn", 4): 0.1, ("fusionnet", 4): 0.25}
 # (4-band, 8-band) Adam learning rates
 LR = {"pnn": (1e-3, 1e-3), "pannet": (1e-3, 1e-3), "dicnn": (1e-3, 1e-3), "msdcnn": (1e-3, 1e-3),
       "fusionnet": (1e-3, 1e-3), "lagconv": (1e-3, 5e-4)}
 PATCH, BATCH = 32, 16
 
 
-class Sampler:
-    """Random aligned patches (lms, pan, ref) from the training pairs, equal share per sensor."""
+def _equal_share(pairs: list, word: int) -> np.ndarray:
+    """Sampling probabilities giving each source (the name's `word`-th word) the same share, split by area."""
+    area = np.array([p.ref.shape[1] * p.ref.shape[2] for p in pairs], float)
+    source = [p.name.split()[word] for p in pairs]
+    share = np.array([a / sum(b for b, t in zip(area, source) if t == s) for a, s in zip(area, source)])
+    return share / share.sum()
 
-    def __init__(self, pairs: list, seed: int) -> None:
-        self.items = [(lms_of(p)[0].numpy(), p.pan, p.ref, p.ratio) for p in pairs]
-        # Each source (sensor) gets the same share of patches, split by area among its pairs.
-        area = np.array([p.ref.shape[1] * p.ref.shape[2] for p in pairs], float)
-        source = [p.name.split()[0] for p in pairs]
-        share = np.array([a / sum(b for b, t in zip(area, source) if t == s) for a, s in zip(area, source)])
-        self.prob = share / share.sum()
+
+class Sampler:
+    """Random aligned patches (lms, pan, ref) from the training pairs, equal share per sensor; with `groups`,
+    a `group_share` of the patches come from the band-group pairs (equal share per sensor among them)."""
+
+    def __init__(self, pairs: list, seed: int, groups: list = (), group_share: float = 0.0) -> None:
+        groups = list(groups) if group_share > 0 else []
+        self.items = [(lms_of(p)[0].numpy(), p.pan, p.ref, p.ratio) for p in [*pairs, *groups]]
+        self.prob = _equal_share(pairs, 0)
+        if groups:
+            self.prob = np.concatenate([(1 - group_share) * self.prob, group_share * _equal_share(groups, 1)])
         self.rng = np.random.default_rng(seed)
 
     def batch(self, n: int) -> tuple:
@@ -72,14 +83,16 @@ class Sampler:
 
 
 def train(name: str, bands: int, data: str, steps: int, seed: int, minutes: float = 0.0,
-          stop_after: int = 0) -> tuple:
+          stop_after: int = 0, group_share: float = 0.0, lr: float = 0.0) -> tuple:
     """(trained net, seconds, final mean loss, steps made); minutes > 0 stops early after that wall time,
-    stop_after > 0 after that many steps (the schedule still spans `steps`)."""
+    stop_after > 0 after that many steps (the schedule still spans `steps`); group_share of the patches come
+    from band-group pairs (4-band models only); lr 0 takes the LR table's rate."""
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True)
     net = build_backbone(name, bands)
-    sampler = Sampler(training_pairs(data, bands), seed)
-    opt = torch.optim.Adam(net.parameters(), lr=LR[name][bands == 8])
+    groups = group_training_pairs(data) if group_share > 0 and bands == 4 else []
+    sampler = Sampler(training_pairs(data, bands), seed, groups, group_share)
+    opt = torch.optim.Adam(net.parameters(), lr=lr or LR[name][bands == 8])
     warm = max(1, steps // 20)
     sched = torch.optim.lr_scheduler.LambdaLR(  # linear warm-up, then cosine decay to zero
         opt, lambda i: min(1.0, (i + 1) / warm) * 0.5 * (1 + np.cos(np.pi * min(i, steps) / steps)))
@@ -111,6 +124,9 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=0, help="default: per-backbone budget of a few minutes")
     ap.add_argument("--minutes", type=float, default=0.0, help="wall-clock safety cut (0: none)")
     ap.add_argument("--stop-after", type=int, default=0, help="stop after N steps (reproduces a cut run)")
+    ap.add_argument("--group-share", type=float, default=None,
+                    help="share of patches from band groups of 6/7-band Landsat (default: as shipped)")
+    ap.add_argument("--lr", type=float, default=0.0, help="Adam peak learning rate (default: as shipped)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=WEIGHTS_DIR)
     args = ap.parse_args()
@@ -118,15 +134,19 @@ def main() -> None:
     steps = args.steps or STEPS[args.backbone][args.bands == 8]
     # the shipped file's own cut, so that the defaults reproduce it
     stop_after = args.stop_after or (0 if args.steps else CUT.get((args.backbone, args.bands), 0))
+    key = (args.backbone, args.bands)
+    share = GROUP_SHARE.get(key, 0.0) if args.group_share is None else args.group_share
     net, seconds, loss, made = train(args.backbone, args.bands, args.data, steps, args.seed, args.minutes,
-                                     stop_after)
+                                     stop_after, share, args.lr)
     held = evaluation_pairs(args.data, args.bands)
     rows = score(held, lambda p: fuse_backbone(net, p, args.bands))
     glp = score(held, fuse_mtf_glp)
-    lr = LR[args.backbone][args.bands == 8]
+    lr = args.lr or LR[args.backbone][args.bands == 8]
     training = {"steps": made, "planned_steps": steps, "batch": BATCH, "patch": PATCH, "seed": args.seed,
                 "loss": "L1", "optimizer": f"Adam lr {lr}, warm-up + cosine", "seconds": round(seconds, 1),
                 "final_l1": round(loss, 6), "threads": 1}
+    if share > 0:
+        training["band_group_share"] = share
     entry = save_weights(net, args.backbone, args.bands, args.out, training,
                          {"backbone": rows, "mtf_glp": glp})
     for r, g in zip(rows, glp):

@@ -7,6 +7,9 @@ from the shared data folder given on the command line):
           blue, green, red, nir). QuickBird is never used for training (cross-sensor evaluation).
   8-band: Sentinel-2 simulation (top 3/4): 8 bands at 20 m (B02, B03, B04, B05, B06, B07, B08, B8A) and a
           synthetic PAN at 20 m (0.1 B02 + 0.3 B03 + 0.3 B04 + 0.3 B08), ratio 4 (MS decimated to 80 m).
+  Band groups (optional share of the 4-band samples): the same Landsat-7 scenes 01-35 with all 6 bands and
+          the Landsat-8 top 3/4 with all 7 bands, cut into the overlapping groups of four bands that inference
+          feeds the 4-band model for those counts (engine.methods.deep.band_groups, file order).
 Held out: QuickBird (whole), Pleiades, Landsat-8 and Sentinel-2 bottom quarters, Landsat-7 scenes 36-39.
 """
 from __future__ import annotations
@@ -20,6 +23,7 @@ import torch
 from osgeo import gdal
 
 from engine.backbones.normalise import input_scale
+from engine.methods.deep import band_groups
 from engine.physics.mtf import mtf_filter, mtf_kernels
 from engine.physics.resample import area_downsample, decimate
 from engine.physics.sensors import PRESETS
@@ -117,6 +121,22 @@ def training_pairs(root: str, bands: int) -> List[Pair]:
     return ([_sensor_pair(root, "pleiades_otb", "pleiades", [0, 1, 2, 3], False),
              _sensor_pair(root, "landsat8", "landsat8", BGRN_L8, False)]
             + landsat7_pairs(root, range(1, 36), BGRN_L7))
+
+
+def group_training_pairs(root: str) -> List[Pair]:
+    """4-band training pairs cut from the 6-band Landsat-7 and 7-band Landsat-8 training parts, grouped the
+    way inference groups those counts (so the 4-band model learns the inputs it is given for them)."""
+    l8 = _sensor_pair(root, "landsat8", "landsat8", list(range(7)), False)
+    l8.name = "groups landsat8 7 bands"
+    l7 = landsat7_pairs(root, range(1, 36), list(range(6)))
+    for p in l7:
+        p.name = "groups " + p.name
+    out = []
+    for p in [*l7, l8]:
+        for idx, _ in band_groups(p.ms.shape[0], 4):
+            out.append(Pair(f"{p.name} bands {idx}", p.pan, p.ms[idx], p.ref[idx], p.ratio, p.scale,
+                            tuple(p.gains[i] for i in idx), p.pan_gain))
+    return out
 
 
 def held_out_pairs(root: str, bands: int) -> List[Pair]:

@@ -1,0 +1,46 @@
+"""The training sampler's band-group share (scripts/train_backbone.py), on small synthetic pairs."""
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+
+from train_backbone import Sampler  # noqa: E402
+from training.data import Pair  # noqa: E402
+
+
+def _pair(name: str, level: float, side: int = 64) -> Pair:
+    """A 4-band ratio-2 pair whose every value is `level`, so a patch says where it was drawn from."""
+    ms = np.full((4, side // 2, side // 2), level, np.float32)
+    return Pair(name, np.full((1, side, side), level, np.float32), ms, np.full((4, side, side), level,
+                np.float32), 2, 1.0, (0.3,) * 4, 0.15)
+
+
+def _sources(sampler: Sampler, n: int) -> np.ndarray:
+    lms, pan, ref = sampler.batch(n)
+    return pan[:, 0, 0, 0].numpy()
+
+
+def test_group_share_draws_that_share_of_patches_from_band_groups() -> None:
+    pairs = [_pair("pleiades_otb", 1.0), _pair("landsat8", 2.0), _pair("landsat7 scene 01", 3.0)]
+    groups = [_pair("groups landsat7 scene 01 bands [0, 1, 2, 3]", 4.0),
+              _pair("groups landsat8 7 bands bands [3, 4, 5, 6]", 5.0, side=128)]
+    drawn = _sources(Sampler(pairs, 0, groups, 0.25), 4000)
+    share = np.isin(drawn, (4.0, 5.0)).mean()
+    assert 0.22 < share < 0.28
+    # each sensor among the groups gets half of the group share, whatever its area
+    assert abs((drawn == 4.0).mean() - (drawn == 5.0).mean()) < 0.03
+    assert abs((drawn == 1.0).mean() - 0.25) < 0.03
+
+
+def test_zero_group_share_keeps_the_sampling_of_the_shipped_files() -> None:
+    pairs = [_pair("pleiades_otb", 1.0), _pair("landsat8", 2.0)]
+    groups = [_pair("groups landsat8 7 bands bands [0, 1, 2, 3]", 5.0)]
+    plain, with_groups = Sampler(pairs, 3), Sampler(pairs, 3, groups, 0.0)
+    for _ in range(5):
+        a, b = plain.batch(16), with_groups.batch(16)
+        assert all(np.array_equal(x.numpy(), y.numpy()) for x, y in zip(a, b))
