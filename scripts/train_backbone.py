@@ -25,7 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
-from training.data import evaluation_pairs, group_training_pairs, training_pairs  # noqa: E402
+from training.data import evaluation_pairs, group_training_pairs, training_pairs, training_sources  # noqa: E402
 from training.evaluate import fuse_backbone, fuse_mtf_glp, lms_of, score  # noqa: E402
 
 from engine.backbones import build_backbone  # noqa: E402
@@ -147,6 +147,7 @@ def main() -> None:
                 "final_l1": round(loss, 6), "threads": 1}
     if share > 0:
         training["band_group_share"] = share
+    training["data"] = training_sources(args.bands, share)
     entry = save_weights(net, args.backbone, args.bands, args.out, training,
                          {"backbone": rows, "mtf_glp": glp})
     for r, g in zip(rows, glp):

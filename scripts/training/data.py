@@ -139,6 +139,19 @@ def group_training_pairs(root: str) -> List[Pair]:
     return out
 
 
+def training_sources(bands: int, group_share: float = 0.0) -> List[str]:
+    """What a model of `bands` bands was trained on, for its manifest entry (`training.data`)."""
+    if bands == 8:
+        return ["Sentinel-2 L1C simulation, top 3/4: bands B02 B03 B04 B05 B06 B07 B08 B8A at 20 m, PAN = "
+                "0.1 B02 + 0.3 B03 + 0.3 B04 + 0.3 B08, ratio 4", "held out: Sentinel-2 bottom 1/4"]
+    out = ["Pleiades-1A (OTB), top 3/4, ratio 4", "Landsat-8 OLI blue green red nir, top 3/4, ratio 2",
+           "Landsat-7 ETM+ FuseBox scenes 01-35 blue green red nir, ratio 2"]
+    if group_share > 0:
+        out.append(f"{group_share:.0%} of patches: 4-band groups (file order) of Landsat-7 scenes 01-35 "
+                   "(6 bands) and the Landsat-8 top 3/4 (7 bands)")
+    return out + ["held out: QuickBird (whole), Pleiades and Landsat-8 bottom 1/4, Landsat-7 scenes 36-39"]
+
+
 def held_out_pairs(root: str, bands: int) -> List[Pair]:
     """Held-out evaluation pairs: 4/8 bands as trained, plus 6- and 7-band Landsat for other counts."""
     if bands == 8:

@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
 from engine.backbones import BACKBONES  # noqa: E402
 from engine.weights import MANIFEST, WEIGHTS_DIR, load_backbone, read_manifest  # noqa: E402
-from training.data import evaluation_pairs  # noqa: E402
+from training.data import evaluation_pairs, training_sources  # noqa: E402
 from training.evaluate import fuse_backbone, fuse_classical, score  # noqa: E402
 
 CLASSICAL = ("gsa", "mtf_glp", "mtf_glp_hpm")
@@ -96,6 +96,8 @@ def main() -> None:
                 rows[b] = {r["pair"]: r for r in scored}
                 entry["held_out_indices"] = {"backbone": scored,
                                              "mtf_glp": list(rows["mtf_glp"].values())}
+                train = entry.setdefault("training", {})
+                train["data"] = training_sources(bands, train.get("band_group_share", 0.0))
         print(f"\n### {bands}-band models, held-out pairs at reduced resolution\n")
         print(_table(names, rows, "Q2n") + "\n")
         print(_table(names, rows, "SAM") + "\n")
