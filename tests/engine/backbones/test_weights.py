@@ -25,7 +25,7 @@ def test_every_backbone_ships_4_and_8_band_weights_under_10_mb() -> None:
         assert entry["held_out_indices"]["backbone"], "indices on held-out pairs are recorded"
         data = entry["training"]["data"]
         assert any(d.startswith("held out:") for d in data) and len(data) >= 2, "training data are recorded"
-        assert ("QuickBird" in data[-1]) == (entry["bands"] == 4), "QuickBird is held out of the 4-band models"
+        assert ("QuickBird" in data[-1]) == (entry["bands"] == 4), "QuickBird held out of 4-band models"
 
 
 @pytest.mark.parametrize("name,bands", MODELS)
