@@ -86,12 +86,27 @@ def clear_cache() -> None:
     _CACHE.clear()
 
 
+def canonical_safetensors(data: bytes) -> bytes:
+    """The same safetensors bytes with the header's metadata keys sorted: safetensors writes its metadata map
+    in arbitrary order, so identical tensors could give files (and sha256) that differ between runs."""
+    size = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8:8 + size])
+    meta = header.pop("__metadata__", None)
+    ordered = {"__metadata__": dict(sorted(meta.items()))} if meta else {}
+    ordered.update(header)
+    text = json.dumps(ordered, separators=(",", ":")).encode()
+    if len(text) > size:  # never expected (same content); keep the original rather than break offsets
+        return data
+    return data[:8] + text + b" " * (size - len(text)) + data[8 + size:]
+
+
 def save_weights(net: Backbone, backbone: str, bands: int, folder: str = WEIGHTS_DIR,
                  training: Optional[dict] = None, indices: Optional[dict] = None) -> dict:
     """Write <backbone>_<bands>b.safetensors (float32) and its manifest entry; returns the entry."""
     os.makedirs(folder, exist_ok=True)
     state = {k: v.detach().float().contiguous().cpu() for k, v in net.state_dict().items()}
-    data = save_safetensors(state, metadata={"backbone": backbone, "bands": str(bands)})
+    meta = {"backbone": backbone, "bands": str(bands)}
+    data = canonical_safetensors(save_safetensors(state, metadata=meta))
     name = f"{model_key(backbone, bands)}.safetensors"
     with open(os.path.join(folder, name), "wb") as f:
         f.write(data)

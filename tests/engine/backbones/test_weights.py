@@ -7,10 +7,18 @@ import shutil
 
 import pytest
 import torch
+from safetensors.torch import load, save
 
 from engine.backbones import BACKBONES
 from engine.errors import EngineError
-from engine.weights import WEIGHTS_DIR, load_backbone, read_checked, read_manifest, save_weights
+from engine.weights import (
+    WEIGHTS_DIR,
+    canonical_safetensors,
+    load_backbone,
+    read_checked,
+    read_manifest,
+    save_weights,
+)
 
 MODELS = [(name, bands) for name in BACKBONES for bands in (4, 8)]
 
@@ -78,3 +86,23 @@ def test_save_then_load_round_trip(tmp_path) -> None:
     assert entry["sha256"] == read_manifest(str(tmp_path))["models"]["pnn_5b"]["sha256"]
     for k, v in net.state_dict().items():
         assert torch.equal(v, loaded.state_dict()[k])
+
+
+def test_weight_files_have_a_canonical_header_so_a_retrain_reproduces_their_sha256(tmp_path) -> None:
+    # safetensors writes its metadata map in arbitrary order; the shipped files keep the keys sorted
+    for entry in read_manifest()["models"].values():
+        with open(os.path.join(WEIGHTS_DIR, entry["file"]), "rb") as f:
+            data = f.read()
+        assert canonical_safetensors(data) == data, entry["file"]
+    state = {"b": torch.arange(3.0), "a": torch.ones(2, 2)}
+    shuffled = save({**state}, metadata={"z": "1", "bands": "4", "backbone": "x"})
+    size = int.from_bytes(shuffled[:8], "little")
+    header = json.loads(shuffled[8:8 + size])
+    header["__metadata__"] = dict(reversed(sorted(header["__metadata__"].items())))
+    text = json.dumps(header, separators=(",", ":")).encode()
+    unordered = shuffled[:8] + text + b" " * (size - len(text)) + shuffled[8 + size:]
+    fixed = canonical_safetensors(unordered)
+    assert fixed == canonical_safetensors(shuffled) and len(fixed) == len(unordered)
+    assert fixed[8:8 + size].startswith(b'{"__metadata__":{"backbone":"x","bands":"4","z":"1"}')
+    loaded = load(fixed)
+    assert all(torch.equal(loaded[k], v) for k, v in state.items())
