@@ -46,10 +46,10 @@ LR = {"pnn": (1e-3, 1e-3), "pannet": (1e-3, 1e-3), "dicnn": (1e-3, 1e-3), "msdcn
 PATCH, BATCH = 32, 16
 
 
-def _equal_share(pairs: list, word: int) -> np.ndarray:
-    """Sampling probabilities giving each source (the name's `word`-th word) the same share, split by area."""
+def _equal_share(pairs: list) -> np.ndarray:
+    """Sampling probabilities giving each source (the name's first word) the same share, split by area."""
     area = np.array([p.ref.shape[1] * p.ref.shape[2] for p in pairs], float)
-    source = [p.name.split()[word] for p in pairs]
+    source = [p.name.split()[0] for p in pairs]
     share = np.array([a / sum(b for b, t in zip(area, source) if t == s) for a, s in zip(area, source)])
     return share / share.sum()
 
@@ -61,9 +61,9 @@ class Sampler:
     def __init__(self, pairs: list, seed: int, groups: list = (), group_share: float = 0.0) -> None:
         groups = list(groups) if group_share > 0 else []
         self.items = [(lms_of(p)[0].numpy(), p.pan, p.ref, p.ratio) for p in [*pairs, *groups]]
-        self.prob = _equal_share(pairs, 0)
+        self.prob = _equal_share(pairs)
         if groups:
-            self.prob = np.concatenate([(1 - group_share) * self.prob, group_share * _equal_share(groups, 1)])
+            self.prob = np.concatenate([(1 - group_share) * self.prob, group_share * _equal_share(groups)])
         self.rng = np.random.default_rng(seed)
 
     def batch(self, n: int) -> tuple:

@@ -126,13 +126,9 @@ def training_pairs(root: str, bands: int) -> List[Pair]:
 def group_training_pairs(root: str) -> List[Pair]:
     """4-band training pairs cut from the 6-band Landsat-7 and 7-band Landsat-8 training parts, grouped the
     way inference groups those counts (so the 4-band model learns the inputs it is given for them)."""
-    l8 = _sensor_pair(root, "landsat8", "landsat8", list(range(7)), False)
-    l8.name = "groups landsat8 7 bands"
-    l7 = landsat7_pairs(root, range(1, 36), list(range(6)))
-    for p in l7:
-        p.name = "groups " + p.name
     out = []
-    for p in [*l7, l8]:
+    for p in [*landsat7_pairs(root, range(1, 36), list(range(6))),
+              _sensor_pair(root, "landsat8", "landsat8", list(range(7)), False)]:
         for idx, _ in band_groups(p.ms.shape[0], 4):
             out.append(Pair(f"{p.name} bands {idx}", p.pan, p.ms[idx], p.ref[idx], p.ratio, p.scale,
                             tuple(p.gains[i] for i in idx), p.pan_gain))
