@@ -9,6 +9,11 @@ reproduced exactly by --steps <planned> --stop-after N (the learning-rate schedu
 Writes resources/weights/<name>_<bands>b.safetensors and updates resources/weights/manifest.json with its
 sha256, the training set, the normalisation and the reduced-resolution indices on held-out pairs (with
 MTF-GLP on the same pairs for comparison).
+
+Recipe options (defaults: the shipped file's recipe): --lr, --group-share (band-group patches),
+--sensor-weight SENSOR=W (scale a sensor's share of the patches), --patch / --batch (patch side in PAN px,
+patches per step), --margin (px at each patch edge left out of the loss), --loss l1|mse. Use --out DIR to try
+a recipe without touching the shipped files.
 """
 from __future__ import annotations
 
@@ -40,40 +45,47 @@ CUT = {("pnn", 4): 2641, ("lagconv", 4): 1121}
 # Share of 4-band training patches drawn from band groups of the 6-band Landsat-7 and 7-band Landsat-8
 # training parts (training.data.group_training_pairs); the models not listed were trained without them.
 GROUP_SHARE = {("dicnn", 4): 0.1, ("fusionnet", 4): 0.25}
+# Sampling-share multipliers per sensor (default 1: equal shares); see _equal_share.
+SENSOR_WEIGHT: dict = {}
 # (4-band, 8-band) Adam learning rates
 LR = {"pnn": (1e-3, 1e-3), "pannet": (1e-3, 1e-3), "dicnn": (1e-3, 1e-3), "msdcnn": (1e-3, 1e-3),
       "fusionnet": (1e-3, 1e-3), "lagconv": (1e-3, 5e-4)}
 PATCH, BATCH = 32, 16
 
 
-def _equal_share(pairs: list) -> np.ndarray:
-    """Sampling probabilities giving each source (the name's first word) the same share, split by area."""
+def _equal_share(pairs: list, weight: dict | None = None) -> np.ndarray:
+    """Sampling probabilities giving each source (the name's first word) the same share, split by area;
+    `weight` multiplies the share of the sources it names (e.g. {"landsat8": 2.0})."""
     area = np.array([p.ref.shape[1] * p.ref.shape[2] for p in pairs], float)
     source = [p.name.split()[0] for p in pairs]
-    share = np.array([a / sum(b for b, t in zip(area, source) if t == s) for a, s in zip(area, source)])
+    share = np.array([a / sum(b for b, t in zip(area, source) if t == s) * (weight or {}).get(s, 1.0)
+                      for a, s in zip(area, source)])
     return share / share.sum()
 
 
 class Sampler:
     """Random aligned patches (lms, pan, ref) from the training pairs, equal share per sensor; with `groups`,
-    a `group_share` of the patches come from the band-group pairs (equal share per sensor among them)."""
+    a `group_share` of the patches come from the band-group pairs (equal share per sensor among them);
+    `weight` scales chosen sensors' shares in both."""
 
-    def __init__(self, pairs: list, seed: int, groups: list = (), group_share: float = 0.0) -> None:
+    def __init__(self, pairs: list, seed: int, groups: list = (), group_share: float = 0.0,
+                 weight: dict | None = None, patch: int = 32) -> None:
         groups = list(groups) if group_share > 0 else []
         self.items = [(lms_of(p)[0].numpy(), p.pan, p.ref, p.ratio) for p in [*pairs, *groups]]
-        self.prob = _equal_share(pairs)
+        self.prob = _equal_share(pairs, weight)
         if groups:
-            self.prob = np.concatenate([(1 - group_share) * self.prob, group_share * _equal_share(groups)])
-        self.rng = np.random.default_rng(seed)
+            self.prob = np.concatenate([(1 - group_share) * self.prob,
+                                        group_share * _equal_share(groups, weight)])
+        self.rng, self.patch = np.random.default_rng(seed), patch
 
     def batch(self, n: int) -> tuple:
         out = []
         for i in self.rng.choice(len(self.items), size=n, p=self.prob):
             lms, pan, ref, r = self.items[i]
-            y = self.rng.integers(0, (ref.shape[1] - PATCH) // r + 1) * r
-            x = self.rng.integers(0, (ref.shape[2] - PATCH) // r + 1) * r
+            y = self.rng.integers(0, (ref.shape[1] - self.patch) // r + 1) * r
+            x = self.rng.integers(0, (ref.shape[2] - self.patch) // r + 1) * r
             # Slice before concatenating: concatenating whole images per patch cost more than the step.
-            win = (slice(None), slice(y, y + PATCH), slice(x, x + PATCH))
+            win = (slice(None), slice(y, y + self.patch), slice(x, x + self.patch))
             t = np.concatenate([lms[win], pan[win], ref[win]])
             t = np.rot90(t, self.rng.integers(4), axes=(1, 2))
             out.append(t[:, :, ::-1] if self.rng.integers(2) else t)
@@ -83,23 +95,29 @@ class Sampler:
 
 
 def train(name: str, bands: int, data: str, steps: int, seed: int, minutes: float = 0.0,
-          stop_after: int = 0, group_share: float = 0.0, lr: float = 0.0) -> tuple:
+          stop_after: int = 0, group_share: float = 0.0, lr: float = 0.0,
+          weight: dict | None = None, patch: int = 32, batch: int = 16, margin: int = 0,
+          loss_name: str = "l1") -> tuple:
     """(trained net, seconds, final mean loss, steps made); minutes > 0 stops early after that wall time,
     stop_after > 0 after that many steps (the schedule still spans `steps`); group_share of the patches come
-    from band-group pairs (4-band models only); lr 0 takes the LR table's rate."""
+    from band-group pairs (4-band models only); lr 0 takes the LR table's rate; batches of `batch` patches of
+    `patch` PAN px; the loss (`l1` or `mse`) leaves out `margin` px at each patch edge (where the zero
+    padding is seen)."""
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True)
     net = build_backbone(name, bands)
     groups = group_training_pairs(data) if group_share > 0 and bands == 4 else []
-    sampler = Sampler(training_pairs(data, bands), seed, groups, group_share)
+    sampler = Sampler(training_pairs(data, bands), seed, groups, group_share, weight, patch)
+    criterion = F.mse_loss if loss_name == "mse" else F.l1_loss
+    keep = (..., slice(margin, patch - margin), slice(margin, patch - margin))
     opt = torch.optim.Adam(net.parameters(), lr=lr or LR[name][bands == 8])
     warm = max(1, steps // 20)
     sched = torch.optim.lr_scheduler.LambdaLR(  # linear warm-up, then cosine decay to zero
         opt, lambda i: min(1.0, (i + 1) / warm) * 0.5 * (1 + np.cos(np.pi * min(i, steps) / steps)))
     start, recent, made = time.perf_counter(), [], 0
     for step in range(steps):
-        lms, pan, ref = sampler.batch(BATCH)
-        loss = F.l1_loss(net(lms, pan), ref)
+        lms, pan, ref = sampler.batch(batch)
+        loss = criterion(net(lms, pan)[keep], ref[keep])
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -107,13 +125,25 @@ def train(name: str, bands: int, data: str, steps: int, seed: int, minutes: floa
         recent, made = (recent + [loss.item()])[-100:], step + 1
         over = (minutes > 0 and time.perf_counter() - start > 60 * minutes) or made == stop_after
         if step % 100 == 0 or step == steps - 1 or over:
-            print(f"{name} {bands}b step {step}/{steps} L1 {np.mean(recent):.5f} "
+            print(f"{name} {bands}b step {step}/{steps} {loss_name} {np.mean(recent):.5g} "
                   f"{time.perf_counter() - start:.0f}s", flush=True)
         if over:
             print(f"stopping after {made} of {steps} steps (--minutes {minutes} / --stop-after {stop_after})",
                   flush=True)
             break
     return net.eval(), time.perf_counter() - start, float(np.mean(recent)), made
+
+
+def _weights(items: list) -> dict:
+    """{"landsat8": 2.0} from ["landsat8=2"]; one-line error for a malformed item."""
+    out = {}
+    for item in items:
+        name, _, value = item.partition("=")
+        try:
+            out[name] = float(value)
+        except ValueError:
+            raise SystemExit(f"--sensor-weight wants SENSOR=NUMBER, got {item!r}") from None
+    return out
 
 
 def main() -> None:
@@ -127,6 +157,13 @@ def main() -> None:
     ap.add_argument("--group-share", type=float, default=None,
                     help="share of patches from band groups of 6/7-band Landsat (default: as shipped)")
     ap.add_argument("--lr", type=float, default=0.0, help="Adam peak learning rate (default: as shipped)")
+    ap.add_argument("--sensor-weight", action="append", default=None, metavar="SENSOR=W",
+                    help="scale a sensor's sampling share, e.g. landsat8=2 (repeatable; default: as shipped)")
+    ap.add_argument("--patch", type=int, default=None, help="patch side in PAN px (default: as shipped)")
+    ap.add_argument("--batch", type=int, default=None, help="patches per step (default: as shipped)")
+    ap.add_argument("--margin", type=int, default=None,
+                    help="px left out of the loss at each patch edge (default: as shipped)")
+    ap.add_argument("--loss", choices=("l1", "mse"), default="l1", help="training loss (default: l1)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=WEIGHTS_DIR)
     args = ap.parse_args()
@@ -136,17 +173,28 @@ def main() -> None:
     stop_after = args.stop_after or (0 if args.steps else CUT.get((args.backbone, args.bands), 0))
     key = (args.backbone, args.bands)
     share = GROUP_SHARE.get(key, 0.0) if args.group_share is None else args.group_share
+    weight = SENSOR_WEIGHT.get(key, {}) if args.sensor_weight is None else _weights(args.sensor_weight)
+    patch, batch, margin = (PATCH, BATCH, 0)
+    patch, batch, margin = (v if a is None else a for v, a in zip((patch, batch, margin),
+                                                                 (args.patch, args.batch, args.margin)))
+    if not 0 <= 2 * margin < patch or batch < 1:
+        raise SystemExit(f"--margin {margin} must leave some of --patch {patch} px (and --batch >= 1)")
     net, seconds, loss, made = train(args.backbone, args.bands, args.data, steps, args.seed, args.minutes,
-                                     stop_after, share, args.lr)
+                                     stop_after, share, args.lr, weight, patch, batch, margin,
+                                     args.loss)
     held = evaluation_pairs(args.data, args.bands)
     rows = score(held, lambda p: fuse_backbone(net, p, args.bands))
     glp = score(held, fuse_mtf_glp)
     lr = args.lr or LR[args.backbone][args.bands == 8]
-    training = {"steps": made, "planned_steps": steps, "batch": BATCH, "patch": PATCH, "seed": args.seed,
-                "loss": "L1", "optimizer": f"Adam lr {lr}, warm-up + cosine", "seconds": round(seconds, 1),
-                "final_l1": round(loss, 6), "threads": 1}
+    training = {"steps": made, "planned_steps": steps, "batch": batch, "patch": patch, "seed": args.seed,
+                "loss": args.loss.upper(), "optimizer": f"Adam lr {lr}, warm-up + cosine",
+                "seconds": round(seconds, 1), f"final_{args.loss}": round(loss, 6), "threads": 1}
     if share > 0:
         training["band_group_share"] = share
+    if weight:
+        training["sensor_weight"] = weight
+    if margin:
+        training["loss_margin"] = margin
     training["data"] = training_sources(args.bands, share)
     entry = save_weights(net, args.backbone, args.bands, args.out, training,
                          {"backbone": rows, "mtf_glp": glp})

@@ -44,3 +44,18 @@ def test_zero_group_share_keeps_the_sampling_of_the_shipped_files() -> None:
     for _ in range(5):
         a, b = plain.batch(16), with_groups.batch(16)
         assert all(np.array_equal(x.numpy(), y.numpy()) for x, y in zip(a, b))
+
+
+def test_sensor_weight_scales_that_sensors_share_in_native_and_group_patches() -> None:
+    pairs = [_pair("pleiades_otb", 1.0), _pair("landsat8", 2.0), _pair("landsat7 scene 01", 3.0)]
+    groups = [_pair("landsat7 scene 01 bands [0, 1, 2, 3]", 4.0), _pair("landsat8 bands [3, 4, 5, 6]", 5.0)]
+    drawn = _sources(Sampler(pairs, 0, groups, 0.2, {"landsat8": 2.0}), 6000)
+    # native 0.8 split 1:2:1, groups 0.2 split 1:2
+    for level, want in ((1.0, 0.2), (2.0, 0.4), (3.0, 0.2), (4.0, 0.2 / 3), (5.0, 0.4 / 3)):
+        assert abs((drawn == level).mean() - want) < 0.025, level
+
+
+def test_patch_size_sets_the_side_of_every_drawn_patch_on_the_ratio_grid() -> None:
+    pairs = [_pair("pleiades_otb", 1.0, side=96)]
+    lms, pan, ref = Sampler(pairs, 0, patch=48).batch(3)
+    assert lms.shape == (3, 4, 48, 48) and pan.shape == (3, 1, 48, 48) and ref.shape == (3, 4, 48, 48)
