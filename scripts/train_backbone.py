@@ -71,6 +71,10 @@ class Sampler:
     def __init__(self, pairs: list, seed: int, groups: list = (), group_share: float = 0.0,
                  weight: dict | None = None, patch: int = 32) -> None:
         groups = list(groups) if group_share > 0 else []
+        unknown = set(weight or {}) - {p.name.split()[0] for p in [*pairs, *groups]}
+        if unknown:
+            raise ValueError(f"--sensor-weight: no training sensor {', '.join(sorted(unknown))} (sensors: "
+                             f"{', '.join(sorted({p.name.split()[0] for p in pairs}))})")
         self.items = [(lms_of(p)[0].numpy(), p.pan, p.ref, p.ratio) for p in [*pairs, *groups]]
         self.prob = _equal_share(pairs, weight)
         if groups:
@@ -159,10 +163,10 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=0.0, help="Adam peak learning rate (default: as shipped)")
     ap.add_argument("--sensor-weight", action="append", default=None, metavar="SENSOR=W",
                     help="scale a sensor's sampling share, e.g. landsat8=2 (repeatable; default: as shipped)")
-    ap.add_argument("--patch", type=int, default=None, help="patch side in PAN px (default: as shipped)")
-    ap.add_argument("--batch", type=int, default=None, help="patches per step (default: as shipped)")
-    ap.add_argument("--margin", type=int, default=None,
-                    help="px left out of the loss at each patch edge (default: as shipped)")
+    ap.add_argument("--patch", type=int, default=PATCH, help=f"patch side in PAN px (default: {PATCH})")
+    ap.add_argument("--batch", type=int, default=BATCH, help=f"patches per step (default: {BATCH})")
+    ap.add_argument("--margin", type=int, default=0,
+                    help="px left out of the loss at each patch edge (default: 0)")
     ap.add_argument("--loss", choices=("l1", "mse"), default="l1", help="training loss (default: l1)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=WEIGHTS_DIR)
@@ -174,14 +178,14 @@ def main() -> None:
     key = (args.backbone, args.bands)
     share = GROUP_SHARE.get(key, 0.0) if args.group_share is None else args.group_share
     weight = SENSOR_WEIGHT.get(key, {}) if args.sensor_weight is None else _weights(args.sensor_weight)
-    patch, batch, margin = (PATCH, BATCH, 0)
-    patch, batch, margin = (v if a is None else a for v, a in zip((patch, batch, margin),
-                                                                 (args.patch, args.batch, args.margin)))
+    patch, batch, margin = args.patch, args.batch, args.margin
     if not 0 <= 2 * margin < patch or batch < 1:
         raise SystemExit(f"--margin {margin} must leave some of --patch {patch} px (and --batch >= 1)")
-    net, seconds, loss, made = train(args.backbone, args.bands, args.data, steps, args.seed, args.minutes,
-                                     stop_after, share, args.lr, weight, patch, batch, margin,
-                                     args.loss)
+    try:
+        net, seconds, loss, made = train(args.backbone, args.bands, args.data, steps, args.seed, args.minutes,
+                                         stop_after, share, args.lr, weight, patch, batch, margin, args.loss)
+    except ValueError as e:
+        raise SystemExit(str(e)) from None
     held = evaluation_pairs(args.data, args.bands)
     rows = score(held, lambda p: fuse_backbone(net, p, args.bands))
     glp = score(held, fuse_mtf_glp)

@@ -59,3 +59,13 @@ def test_patch_size_sets_the_side_of_every_drawn_patch_on_the_ratio_grid() -> No
     pairs = [_pair("pleiades_otb", 1.0, side=96)]
     lms, pan, ref = Sampler(pairs, 0, patch=48).batch(3)
     assert lms.shape == (3, 4, 48, 48) and pan.shape == (3, 1, 48, 48) and ref.shape == (3, 4, 48, 48)
+
+
+def test_sensor_weight_for_a_sensor_not_in_training_is_refused_in_one_line() -> None:
+    pairs = [_pair("pleiades_otb", 1.0), _pair("landsat8", 2.0)]
+    try:
+        Sampler(pairs, 0, weight={"landsat_8": 2.0})
+    except ValueError as e:
+        assert "landsat_8" in str(e) and "landsat8, pleiades_otb" in str(e) and "\n" not in str(e)
+    else:
+        raise AssertionError("an unknown sensor name was accepted")
