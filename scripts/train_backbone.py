@@ -45,19 +45,22 @@ CUT = {("pnn", 4): 2641, ("lagconv", 4): 1121}
 # Share of 4-band training patches drawn from band groups of the 6-band Landsat-7 and 7-band Landsat-8
 # training parts (training.data.group_training_pairs); the models not listed were trained without them.
 GROUP_SHARE = {("dicnn", 4): 0.1, ("fusionnet", 4): 0.25}
-# Sampling-share multipliers per sensor (default 1: equal shares); see _equal_share.
-SENSOR_WEIGHT: dict = {}
 # (4-band, 8-band) Adam learning rates
 LR = {"pnn": (1e-3, 1e-3), "pannet": (1e-3, 1e-3), "dicnn": (1e-3, 1e-3), "msdcnn": (1e-3, 1e-3),
       "fusionnet": (1e-3, 1e-3), "lagconv": (1e-3, 5e-4)}
 PATCH, BATCH = 32, 16
 
 
+def _sensor(pair) -> str:
+    """The sensor a training pair comes from: its name's first word ("landsat7 scene 01" -> "landsat7")."""
+    return pair.name.split()[0]
+
+
 def _equal_share(pairs: list, weight: dict | None = None) -> np.ndarray:
     """Sampling probabilities giving each source (the name's first word) the same share, split by area;
     `weight` multiplies the share of the sources it names (e.g. {"landsat8": 2.0})."""
     area = np.array([p.ref.shape[1] * p.ref.shape[2] for p in pairs], float)
-    source = [p.name.split()[0] for p in pairs]
+    source = [_sensor(p) for p in pairs]
     share = np.array([a / sum(b for b, t in zip(area, source) if t == s) * (weight or {}).get(s, 1.0)
                       for a, s in zip(area, source)])
     return share / share.sum()
@@ -71,10 +74,10 @@ class Sampler:
     def __init__(self, pairs: list, seed: int, groups: list = (), group_share: float = 0.0,
                  weight: dict | None = None, patch: int = 32) -> None:
         groups = list(groups) if group_share > 0 else []
-        unknown = set(weight or {}) - {p.name.split()[0] for p in [*pairs, *groups]}
+        unknown = set(weight or {}) - {_sensor(p) for p in [*pairs, *groups]}
         if unknown:
             raise ValueError(f"--sensor-weight: no training sensor {', '.join(sorted(unknown))} (sensors: "
-                             f"{', '.join(sorted({p.name.split()[0] for p in pairs}))})")
+                             f"{', '.join(sorted({_sensor(p) for p in pairs}))})")
         self.items = [(lms_of(p)[0].numpy(), p.pan, p.ref, p.ratio) for p in [*pairs, *groups]]
         self.prob = _equal_share(pairs, weight)
         if groups:
@@ -162,7 +165,7 @@ def main() -> None:
                     help="share of patches from band groups of 6/7-band Landsat (default: as shipped)")
     ap.add_argument("--lr", type=float, default=0.0, help="Adam peak learning rate (default: as shipped)")
     ap.add_argument("--sensor-weight", action="append", default=None, metavar="SENSOR=W",
-                    help="scale a sensor's sampling share, e.g. landsat8=2 (repeatable; default: as shipped)")
+                    help="scale a sensor's sampling share, e.g. landsat8=2 (repeatable; default: equal)")
     ap.add_argument("--patch", type=int, default=PATCH, help=f"patch side in PAN px (default: {PATCH})")
     ap.add_argument("--batch", type=int, default=BATCH, help=f"patches per step (default: {BATCH})")
     ap.add_argument("--margin", type=int, default=0,
@@ -177,28 +180,30 @@ def main() -> None:
     stop_after = args.stop_after or (0 if args.steps else CUT.get((args.backbone, args.bands), 0))
     key = (args.backbone, args.bands)
     share = GROUP_SHARE.get(key, 0.0) if args.group_share is None else args.group_share
-    weight = SENSOR_WEIGHT.get(key, {}) if args.sensor_weight is None else _weights(args.sensor_weight)
-    patch, batch, margin = args.patch, args.batch, args.margin
-    if not 0 <= 2 * margin < patch or batch < 1:
-        raise SystemExit(f"--margin {margin} must leave some of --patch {patch} px (and --batch >= 1)")
+    weight = _weights(args.sensor_weight or [])
+    if not 0 <= 2 * args.margin < args.patch or args.batch < 1:
+        raise SystemExit(f"--margin {args.margin} must leave some of --patch {args.patch} px "
+                         "(and --batch >= 1)")
     try:
         net, seconds, loss, made = train(args.backbone, args.bands, args.data, steps, args.seed, args.minutes,
-                                         stop_after, share, args.lr, weight, patch, batch, margin, args.loss)
+                                         stop_after, share, args.lr, weight, args.patch, args.batch,
+                                         args.margin, args.loss)
     except ValueError as e:
         raise SystemExit(str(e)) from None
     held = evaluation_pairs(args.data, args.bands)
     rows = score(held, lambda p: fuse_backbone(net, p, args.bands))
     glp = score(held, fuse_mtf_glp)
     lr = args.lr or LR[args.backbone][args.bands == 8]
-    training = {"steps": made, "planned_steps": steps, "batch": batch, "patch": patch, "seed": args.seed,
+    training = {"steps": made, "planned_steps": steps, "batch": args.batch, "patch": args.patch,
+                "seed": args.seed,
                 "loss": args.loss.upper(), "optimizer": f"Adam lr {lr}, warm-up + cosine",
                 "seconds": round(seconds, 1), f"final_{args.loss}": round(loss, 6), "threads": 1}
     if share > 0:
         training["band_group_share"] = share
     if weight:
         training["sensor_weight"] = weight
-    if margin:
-        training["loss_margin"] = margin
+    if args.margin:
+        training["loss_margin"] = args.margin
     training["data"] = training_sources(args.bands, share)
     entry = save_weights(net, args.backbone, args.bands, args.out, training,
                          {"backbone": rows, "mtf_glp": glp})

@@ -5,6 +5,7 @@ import os
 import sys
 
 import numpy as np
+import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
@@ -63,9 +64,7 @@ def test_patch_size_sets_the_side_of_every_drawn_patch_on_the_ratio_grid() -> No
 
 def test_sensor_weight_for_a_sensor_not_in_training_is_refused_in_one_line() -> None:
     pairs = [_pair("pleiades_otb", 1.0), _pair("landsat8", 2.0)]
-    try:
+    with pytest.raises(ValueError) as e:
         Sampler(pairs, 0, weight={"landsat_8": 2.0})
-    except ValueError as e:
-        assert "landsat_8" in str(e) and "landsat8, pleiades_otb" in str(e) and "\n" not in str(e)
-    else:
-        raise AssertionError("an unknown sensor name was accepted")
+    message = str(e.value)
+    assert "landsat_8" in message and "landsat8, pleiades_otb" in message and "\n" not in message
