@@ -44,7 +44,7 @@ STEPS = {"pnn": (6000, 3000), "pannet": (4500, 3000), "dicnn": (7000, 4000), "ms
 CUT = {("pnn", 4): 2641, ("lagconv", 4): 1121}
 # Share of 4-band training patches drawn from band groups of the 6-band Landsat-7 and 7-band Landsat-8
 # training parts (training.data.group_training_pairs); the models not listed were trained without them.
-GROUP_SHARE = {("dicnn", 4): 0.1, ("fusionnet", 4): 0.25}
+GROUP_SHARE = {("dicnn", 4): 0.1, ("fusionnet", 4): 0.4}
 # (4-band, 8-band) Adam learning rates
 LR = {"pnn": (1e-3, 1e-3), "pannet": (1e-3, 1e-3), "dicnn": (1e-3, 1e-3), "msdcnn": (1e-3, 1e-3),
       "fusionnet": (1e-3, 1e-3), "lagconv": (1e-3, 5e-4)}

@@ -4,7 +4,10 @@ Deviations from the papers, so that a net runs at any ratio, tiles exactly and t
 'same' padding everywhere (PNN used valid convolutions); PNN adds lms to its output (residual learning, as
 in the target-adaptive A-PNN) because the absolute-output PNN was far from converged after a CPU budget of
 600 steps (held-out QuickBird SAM 10.0 degrees against 2.0 for MTF-GLP); PanNet takes the high-pass of lms
-instead of upsampling the coarse MS high-pass with a ratio-4 transposed convolution.
+instead of upsampling the coarse MS high-pass with a ratio-4 transposed convolution; FusionNet takes the
+high-pass of (pan - lms) rather than (pan - lms) itself, so that the scene's low-frequency PAN/band offsets
+(which the paper's net must learn to ignore) never reach the trunk: with the same training budget this lifted
+held-out 7-band Landsat-8 Q2n from 0.936 to 0.942 and SAM from 1.06 to 0.96 degrees (MODEL_CARD.md).
 """
 from __future__ import annotations
 
@@ -81,13 +84,13 @@ class PanNet(_ResNet):
 
 
 class FusionNet(_ResNet):
-    """(pan repeated C times - lms) -> ResNet trunk | conv3 C; lms + output."""
+    """high_pass(pan repeated C times - lms) -> ResNet trunk | conv3 C; lms + output."""
 
     name, title = "fusionnet", "FusionNet"
-    receptive_field = 10
+    receptive_field = 12  # 10 for the trunk and head, + 2 for the 5x5 box of high_pass
 
     def __init__(self, bands: int) -> None:
         super().__init__(bands, bands)
 
     def features(self, lms: torch.Tensor, pan: torch.Tensor) -> torch.Tensor:
-        return self.trunk(pan.expand_as(lms) - lms)
+        return self.trunk(high_pass(pan.expand_as(lms) - lms))

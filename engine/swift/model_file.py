@@ -4,7 +4,8 @@
 code) and a small header record (format, backbone, bands). `<name>.json` is the manifest entry: format, kind
 "swift", backbone, bands, receptive field, source model and its sha256, the sha256 of the .safetensors file,
 scenes, sensor, settings, seconds per stage and loss figures. Loading recomputes the file's sha256 and refuses
-a mismatch (or a missing sidecar) with one EngineError line. Both files are written atomically (temporary
+a mismatch (or a missing sidecar), and a file made for an earlier form of its network (the sidecar's receptive
+field differs from the network's), with one EngineError line. Both files are written atomically (temporary
 files in the same folder, then os.replace), so an interrupted save leaves no half-written model.
 """
 from __future__ import annotations
@@ -81,6 +82,13 @@ def read_sidecar(path: str) -> Dict[str, Any]:
         raise EngineError(f"{os.path.basename(side)} is not a model file sidecar (format {FORMAT})")
     if meta.get("backbone") not in BACKBONES or meta.get("bands") not in (4, 8):
         raise EngineError(f"model file {name} names an unknown backbone or band count")
+    net_field = BACKBONES[meta["backbone"]].receptive_field
+    if meta.get("receptive_field", net_field) != net_field:
+        # The weights would load (same tensor shapes) into a network that now computes something else
+        # (FusionNet's input became high_pass(PAN - lms), field 10 -> 12): refuse rather than fuse wrongly.
+        raise EngineError(f"model file {name} was adapted from an earlier '{meta['backbone']}' network "
+                          f"(receptive field {meta.get('receptive_field')} px, now {net_field}); "
+                          f"run adapt-sensor again")
     return meta
 
 

@@ -60,6 +60,20 @@ def test_a_changed_byte_or_a_missing_sidecar_is_refused_in_one_line(swift_model:
         get_method(str(tmp_path / "missing.safetensors"))
 
 
+def test_a_file_for_an_earlier_form_of_the_network_is_refused(swift_model: tuple, tmp_path) -> None:
+    # FusionNet files adapted before its high-pass input have receptive field 10 in the sidecar (net: 12).
+    path = str(tmp_path / "old.safetensors")
+    shutil.copy(swift_model[0], path)
+    with open(sidecar_path(swift_model[0]), encoding="utf-8") as f:
+        side = json.load(f)
+    with open(sidecar_path(path), "w", encoding="utf-8") as f:
+        json.dump({**side, "receptive_field": side["receptive_field"] + 2}, f)
+    for call in (lambda: load_model(path), lambda: get_method(path)):
+        with pytest.raises(EngineError, match="earlier 'dicnn' network .*run adapt-sensor again") as err:
+            call()
+        assert "\n" not in str(err.value)
+
+
 def test_the_model_file_is_a_method_of_the_pipeline(swift_model: tuple, tmp_path) -> None:
     path = swift_model[0]
     method = get_method(path)
