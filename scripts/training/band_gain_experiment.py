@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import numpy as np
 import torch
@@ -24,6 +25,8 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
 import train_backbone  # noqa: E402
 
+from training.variant import run_variant  # noqa: E402
+
 GAIN_SEED = 12345  # gains have their own stream, so the patch positions equal the plain run's
 
 
@@ -31,10 +34,12 @@ def _with_gains(sampler_cls: type, gain: float) -> type:
     """A Sampler whose batches carry per-patch, per-band MS gains in [1/gain, gain] (log-uniform)."""
 
     class GainSampler(sampler_cls):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.gain_rng = np.random.default_rng(GAIN_SEED)
+
         def batch(self, n: int) -> tuple:
             lms, pan, ref = super().batch(n)
-            if not hasattr(self, "gain_rng"):
-                self.gain_rng = np.random.default_rng(GAIN_SEED)
             g = np.exp(self.gain_rng.uniform(-np.log(gain), np.log(gain), (n, lms.shape[1], 1, 1)))
             g = torch.from_numpy(g.astype(np.float32))
             return lms * g, pan, ref * g
@@ -44,8 +49,6 @@ def _with_gains(sampler_cls: type, gain: float) -> type:
 
 def main() -> None:
     args = sys.argv[1:]
-    if "--out" not in args:
-        raise SystemExit("give --out DIR: the experiment must not replace the shipped weights")
     gain = 2.0
     if "--gain" in args:
         i = args.index("--gain")
@@ -53,9 +56,7 @@ def main() -> None:
         del args[i:i + 2]
     if gain < 1:
         raise SystemExit(f"--gain must be at least 1, got {gain}")
-    train_backbone.Sampler = _with_gains(train_backbone.Sampler, gain)
-    sys.argv = [sys.argv[0], *args[:1], "--bands", "4", *args[1:]]
-    train_backbone.main()
+    run_variant(args, Sampler=_with_gains(train_backbone.Sampler, gain))
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import train_backbone  # noqa: E402
 
 from engine.backbones import build_backbone  # noqa: E402
+from training.variant import run_variant  # noqa: E402
 
 
 def _moments(x: torch.Tensor) -> tuple:
@@ -65,15 +66,10 @@ def _sampler(base: type) -> type:
 
 
 def main() -> None:
-    args = sys.argv[1:]
-    if "--out" not in args:
-        raise SystemExit("give --out DIR: the experiment must not replace the shipped weights")
     save = train_backbone.save_weights
-    train_backbone.Sampler = _sampler(train_backbone.Sampler)
-    train_backbone.build_backbone = lambda name, bands: Standardised(build_backbone(name, bands))
-    train_backbone.save_weights = lambda net, *a, **k: save(net.net, *a, **k)
-    sys.argv = [sys.argv[0], *args[:1], "--bands", "4", *args[1:]]
-    train_backbone.main()
+    run_variant(sys.argv[1:], Sampler=_sampler(train_backbone.Sampler),
+                build_backbone=lambda name, bands: Standardised(build_backbone(name, bands)),
+                save_weights=lambda net, *a, **k: save(net.net, *a, **k))
 
 
 if __name__ == "__main__":
