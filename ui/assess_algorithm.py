@@ -25,7 +25,8 @@ from .runtime import torch_problem
 
 # Engine index names; each is also a number output named in upper case (Q2n -> Q2N). Fixed here, not read
 # from the engine, because models refer to outputs by name (a test keeps the list equal to the engine's).
-INDEX_NAMES = ("HQNR", "D_lambda_K", "D_s", "QNR", "D_lambda", "Q2n", "SAM", "ERGAS", "SCC", "PSNR", "FSDS")
+INDEX_NAMES = ("HQNR", "D_lambda_K", "D_s", "QNR", "D_lambda", "D_rho", "R_Q2n", "R_SAM", "R_ERGAS", "D_s_R",
+               "RQNR", "Q2n", "SAM", "ERGAS", "SCC", "PSNR", "FSDS")
 REFERENCE_ONLY = ("Q2n", "SAM", "ERGAS", "SCC", "PSNR", "FSDS")
 
 
@@ -51,13 +52,16 @@ class AssessAlgorithm(QgsProcessingAlgorithm):
         return (
             "Quality indices of a fused (pansharpened) raster on the PAN grid, as "
             "<code>python -m engine metrics</code> computes them.<br>"
-            "Without a reference: D_lambda, D_s, QNR, D_lambda_K and HQNR (full resolution, no reference "
-            "needed). With a REFERENCE raster on the fused grid also Q2n, SAM, ERGAS, SCC, PSNR and FSDS.<br>"
+            "Without a reference (full resolution): D_lambda, D_s, QNR, D_lambda_K and HQNR; Scarpa and "
+            "Ciotola's D_rho (local correlation with the PAN) and R_Q2n, R_SAM, R_ERGAS (the fused image "
+            "reprojected to the MS scale); the regression-based D_s_R and RQNR. With a REFERENCE raster on "
+            "the fused grid also Q2n, SAM, ERGAS, SCC, PSNR and FSDS.<br>"
             "The indices are computed on a centred window of at most MAX_SIZE x MAX_SIZE fused pixels "
             "(the whole image when smaller); the HTML output says which. SENSOR auto guesses the preset "
             "(MTF gains) from the metadata and reports why.<br>"
-            "Every index is also a number output (HQNR, D_LAMBDA_K, D_S, QNR, D_LAMBDA; with a reference "
-            "Q2N, SAM, ERGAS, SCC, PSNR, FSDS) for use in models.")
+            "Every index is also a number output (HQNR, D_LAMBDA_K, D_S, QNR, D_LAMBDA, D_RHO, R_Q2N, "
+            "R_SAM, R_ERGAS, D_S_R, RQNR; with a reference Q2N, SAM, ERGAS, SCC, PSNR, FSDS) for use in "
+            "models.")
 
     def createInstance(self) -> AssessAlgorithm:  # noqa: N802 - QGIS API
         return AssessAlgorithm()

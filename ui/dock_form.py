@@ -71,7 +71,8 @@ class FusionForm(QWidget):
         self.output.lineEdit().setPlaceholderText("[Save to temporary file]")
         self.assess = QCheckBox("Assess quality after the run")
         self.assess.setToolTip(
-            "Compute the no-reference quality indices (D_lambda, D_s, QNR, D_lambda_K, HQNR) of the result "
+            "Compute the no-reference quality indices (D_rho, R_Q2n, R_SAM, R_ERGAS, RQNR, D_s_R, HQNR, "
+            "D_lambda_K, D_s, QNR, D_lambda) of the result "
             f"on a centred window of at most {choices.DEFAULT_ASSESS_MAX_SIZE} x "
             f"{choices.DEFAULT_ASSESS_MAX_SIZE} px; untick to skip it on huge rasters")
         self.dtype = _combo([("auto", "Same as MS"), ("float32", "Float32")])

@@ -45,6 +45,21 @@ INDEX_INFO: Dict[str, IndexInfo] = {i.name: i for i in (
     _i("D_lambda_K", "Khan's spectral distortion", "lower", 0.0, "full", "",
        "1 - Q2n(MS upsampled = reference, MTF-filtered fused = test), 32x32 blocks"),
     _i("HQNR", "Hybrid quality with no reference", "higher", 1.0, "full", "", "(1 - D_lambda_K)(1 - D_s)"),
+    _i("D_rho", "Local-correlation spatial distortion (Scarpa-Ciotola)", "lower", 0.0, "full", "",
+       "mean over bands and pixels of 1 - rho(F_b, PAN), rho in a 2ceil(r/2)-px window of box-high-passed "
+       "values (authors' code), pixels whose support is inside the window"),
+    _i("R_Q2n", "Reprojected Q2n (Scarpa-Ciotola)", "higher", 1.0, "full", "",
+       "Q2n(MS, fused filtered by the MS MTFs and decimated at cell centres), 32x32 MS-pixel blocks, "
+       "no border cut"),
+    _i("R_SAM", "Reprojected spectral angle", "lower", 0.0, "full", "deg",
+       "SAM(fused filtered by the MS MTFs and decimated at cell centres, MS), no border cut"),
+    _i("R_ERGAS", "Reprojected ERGAS", "lower", 0.0, "full", "",
+       "ERGAS(fused filtered by the MS MTFs and decimated at cell centres, MS), 100/ratio, no border cut"),
+    _i("D_s_R", "Regression spatial distortion (RQNR)", "lower", 0.0, "full", "",
+       "var(PAN - sum_b w_b F_b) / var(PAN), w least squares without intercept over the window, "
+       "full-resolution PAN"),
+    _i("RQNR", "Regression-based quality with no reference", "higher", 1.0, "full", "",
+       "(1 - D_lambda_K)(1 - D_s_R)"),
 )}
 
 REDUCED_INDICES = tuple(k for k, v in INDEX_INFO.items() if v.scale == "reduced")

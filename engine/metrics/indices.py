@@ -7,9 +7,12 @@ from typing import Dict, Optional, Sequence
 import torch
 
 from ..physics.resample import upsample
+from .correlation import d_rho
 from .no_reference import all_full_resolution, pan_lowpass
 from .q2n import q2n
 from .reference import border_cut, ergas, fsds, psnr, sam, scc
+from .regression import d_s_r, rqnr
+from .reprojected import reprojected_indices
 
 
 @dataclass(frozen=True)
@@ -48,11 +51,18 @@ def reduced_resolution_indices(fused: torch.Tensor, reference: torch.Tensor, rat
 def full_resolution_indices(fused: torch.Tensor, pan: torch.Tensor, ms: torch.Tensor, ratio: int,
                             gains: Sequence[float],
                             settings: MetricSettings = DEFAULT_SETTINGS) -> Dict[str, torch.Tensor]:
-    """D_lambda, D_s, QNR, D_lambda_K, HQNR; fused (B,C,H,W), pan (B,1,H,W), ms (B,C,H/r,W/r); each (B,)."""
+    """D_lambda, D_s, QNR, D_lambda_K, HQNR, then D_rho, R_Q2n, R_SAM, R_ERGAS, D_s_R, RQNR;
+    fused (B,C,H,W), pan (B,1,H,W), ms (B,C,H/r,W/r); each (B,)."""
     if fused.shape[-2:] != pan.shape[-2:] or ms.shape[-2] * ratio != fused.shape[-2] \
             or ms.shape[-1] * ratio != fused.shape[-1]:
         raise ValueError(f"fused {tuple(fused.shape)}, PAN {tuple(pan.shape)} and MS {tuple(ms.shape)} "
                          f"do not fit ratio {ratio}")
     ms_up = upsample(ms, ratio, settings.upsampler)
-    return all_full_resolution(fused, pan, ms_up, pan_lowpass(pan, ratio, settings.upsampler), ratio, gains,
-                               settings.block, settings.rounding)
+    values = all_full_resolution(fused, pan, ms_up, pan_lowpass(pan, ratio, settings.upsampler), ratio, gains,
+                                 settings.block, settings.rounding)
+    del ms_up
+    values["D_rho"] = d_rho(fused, pan, ratio)
+    values.update(reprojected_indices(fused, ms, ratio, gains, settings.block, settings.rounding))
+    values["D_s_R"] = d_s_r(fused, pan)
+    values["RQNR"] = rqnr(values["D_lambda_K"], values["D_s_R"])
+    return values

@@ -10,7 +10,7 @@ from qgis.core import QgsApplication, QgsProcessingException
 from test_processing import RecordingFeedback
 
 ALGORITHM = "pansharpen_adapt:assess"
-FULL = ("D_lambda", "D_s", "QNR", "D_lambda_K", "HQNR")
+FULL = ("D_lambda", "D_s", "QNR", "D_lambda_K", "HQNR", "D_rho", "R_Q2n", "R_SAM", "R_ERGAS", "D_s_R", "RQNR")
 REFERENCE = ("Q2n", "SAM", "ERGAS", "SCC", "PSNR", "FSDS")
 
 

@@ -23,6 +23,7 @@ def _run(qtbot, dock, pan, ms, output: str, assess: bool) -> str:
 
 def test_dock_shows_the_indices_of_the_run(plugin, qb_layers, qtbot, tmp_path) -> None:
     from pansharpen_adapt.engine.assess import assess_files
+    from pansharpen_adapt.engine.metrics import INDEX_INFO
     from pansharpen_adapt.ui.quality import format_value
 
     dock = plugin.dock
@@ -37,9 +38,13 @@ def test_dock_shows_the_indices_of_the_run(plugin, qb_layers, qtbot, tmp_path) -
     assert dock.indices.isVisibleTo(dock) and not dock.indices.isHidden()
     rows = dock.indices.rows()
     assert [r[0] for r in rows] == list(expected.indices)
-    assert [r[1] for r in rows] == [format_value(v) for v in expected.indices.values()]
+    units = {k: f" {INDEX_INFO[k].unit}" if INDEX_INFO[k].unit else "" for k in expected.indices}
+    assert [r[1] for r in rows] == [format_value(v) + units[k] for k, v in expected.indices.items()]
     assert dict((r[0], r[2]) for r in rows)["HQNR"] == "higher is better"
     assert dict((r[0], r[2]) for r in rows)["D_s"] == "lower is better"
+    better = dict((r[0], r[2]) for r in rows)  # the modern full-resolution protocol is in the table too
+    assert better["D_rho"] == better["R_SAM"] == better["D_s_R"] == "lower is better"
+    assert better["R_Q2n"] == better["RQNR"] == "higher is better"
     log = dock.log_view.toPlainText()
     assert f"HQNR {format_value(expected.indices['HQNR'])} (higher is better)" in log
     assert "assessed 256x256 px, whole image" in log
