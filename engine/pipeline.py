@@ -13,6 +13,7 @@ from .devices import resolve_device
 from .fusion import FillValues, OutputSpec, fused_blocks
 from .methods.base import FusionContext, Method
 from .methods.registry import get_method
+from .moments import gather_moments
 from .physics.resample import upsample_halo
 from .physics.sensors import SensorGuess, resolve_preset
 from .progress import BlockProgress, CancelToken, ProgressCallback, StageProgress, no_progress
@@ -141,6 +142,12 @@ def _fuse(req: PansharpenRequest, pair: AlignedPair, method: Method, guess: Sens
     ctx = FusionContext(pair.ratio, guess.preset.gains_for(len(pair.ms_bands)), guess.preset.pan_gain,
                         req.upsampler, stats, req.options, guess.preset.bits, cancel)
     start = 0.15 if stats else 0.0
+    if method.needs_moments:  # regression fits: moments of filtered images, a second pass (engine/moments.py)
+        fill = _fill_values(pair, stats, cancel)
+        ctx.stats = gather_moments(pair, method, ctx, device, fill, req.block_size, cancel,
+                                   StageProgress(progress, 0.15, 0.3, "statistics"))
+        stages["statistics"] = time.perf_counter() - t0
+        start = 0.3
     if req.adapt != "none":  # train on patches of this image, then fuse with the adapted net
         method = _adapt(req, method, pair, ctx, guess, device,
                         StageProgress(progress, start, 0.35, "adapting"), cancel, stages)

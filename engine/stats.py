@@ -24,6 +24,9 @@ class GlobalStats:
 
     mean, cov: of the vector (MS band 1..C, PAN area-averaged to the MS grid), shapes (C+1,), (C+1, C+1).
     pan_mean, pan_std: of the PAN at full resolution. ms_max, pan_max: largest values seen.
+    ms_min: (C,) smallest MS values seen (None when not gathered).
+    moments: image-wide moments of a method's own feature maps (filtered images for regression fits),
+    from a second block-wise pass (engine/moments.py); None for methods without Method.needs_moments.
     """
 
     count: int
@@ -33,6 +36,8 @@ class GlobalStats:
     pan_std: float
     ms_max: np.ndarray
     pan_max: float
+    ms_min: Optional[np.ndarray] = None
+    moments: Optional[Moments] = None
 
     @property
     def n_bands(self) -> int:
@@ -48,6 +53,58 @@ class GlobalStats:
         return float(np.sqrt(max(self.cov[-1, -1], 1e-12)))
 
 
+@dataclass
+class Moments:
+    """Image-wide moments of N feature maps over the valid pixels: count, mean (N,), population covariance
+    (N, N), minimum and maximum (N,)."""
+
+    count: int
+    mean: np.ndarray
+    cov: np.ndarray
+    minimum: np.ndarray
+    maximum: np.ndarray
+
+    def second(self) -> np.ndarray:
+        """(N, N) uncentred second moments E[x x^T] (for fits without an intercept)."""
+        return self.cov + np.outer(self.mean, self.mean)
+
+
+class MomentAccumulator:
+    """Sums of N features and of their products, in float64 about a shift (the first chunk's mean) so
+    that large offsets do not cost precision; chunks may come in any order and size."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.shift: Optional[np.ndarray] = None
+        self.s1 = np.zeros(0)
+        self.s2 = np.zeros((0, 0))
+        self.min = np.zeros(0)
+        self.max = np.zeros(0)
+
+    def add(self, x: np.ndarray) -> None:
+        """x: (N, n) samples of the N features."""
+        if not x.shape[1]:
+            return
+        x = x.astype(np.float64, copy=False)
+        if self.shift is None:
+            n = x.shape[0]
+            self.shift = x.mean(axis=1)
+            self.s1, self.s2 = np.zeros(n), np.zeros((n, n))
+            self.min, self.max = np.full(n, np.inf), np.full(n, -np.inf)
+        d = x - self.shift[:, None]
+        self.count += x.shape[1]
+        self.s1 += d.sum(axis=1)
+        self.s2 += d @ d.T
+        self.min = np.minimum(self.min, x.min(axis=1))
+        self.max = np.maximum(self.max, x.max(axis=1))
+
+    def result(self) -> Moments:
+        if self.count < 2 or self.shift is None:
+            raise EngineError("PAN and MS have no valid pixels in common")
+        m = self.s1 / self.count
+        return Moments(self.count, m + self.shift, self.s2 / self.count - np.outer(m, m), self.min, self.max)
+
+
 class _Accumulator:
     def __init__(self, n: int) -> None:
         self.count = 0
@@ -57,6 +114,7 @@ class _Accumulator:
         self.pan = np.zeros(3)  # count, sum, sum of squares (shifted)
         self.pan_shift: Optional[float] = None
         self.max = np.full(n, -np.inf)
+        self.min = np.full(n, np.inf)
 
     def add(self, x: np.ndarray) -> None:
         """x: (C+1, N) valid coarse samples (MS bands, PAN area mean)."""
@@ -70,6 +128,7 @@ class _Accumulator:
         self.s1 += d.sum(axis=1)
         self.s2 += d @ d.T
         self.max = np.maximum(self.max, x.max(axis=1))
+        self.min = np.minimum(self.min, x.min(axis=1))
 
     def add_pan(self, pan: np.ndarray) -> None:
         """Valid full-resolution PAN values (float32, any shape)."""
@@ -89,7 +148,8 @@ class _Accumulator:
         pn, ps, pss = self.pan
         pm = ps / pn
         return GlobalStats(self.count, m + self.shift, cov, pm + self.pan_shift,
-                           float(np.sqrt(max(pss / pn - pm * pm, 1e-12))), self.max[:-1], self.max[-1])
+                           float(np.sqrt(max(pss / pn - pm * pm, 1e-12))), self.max[:-1], self.max[-1],
+                           ms_min=self.min[:-1])
 
 
 def _area_mean(pan: np.ndarray, r: int) -> np.ndarray:
@@ -148,3 +208,13 @@ def ms_band_means(pair: AlignedPair, cancel: CancelToken) -> np.ndarray:
     if count == 0:
         raise EngineError("the MS has no valid pixels over the PAN")
     return total / count
+
+
+def stats_of_arrays(pan: np.ndarray, ms: np.ndarray, ratio: int) -> GlobalStats:
+    """What compute_stats gives for a raster pair held in memory, every pixel valid: pan (H, W), ms (C, h, w)
+    with H = h * ratio and W = w * ratio. For tests and scripts."""
+    acc = _Accumulator(ms.shape[0] + 1)
+    pan = np.ascontiguousarray(pan, dtype=np.float32)
+    acc.add(np.concatenate([ms.reshape(ms.shape[0], -1), _area_mean(pan, ratio).reshape(1, -1)]))
+    acc.add_pan(pan)
+    return acc.result()

@@ -11,7 +11,7 @@ from ..errors import EngineError
 from ..physics.resample import upsample
 from ..progress import CancelToken
 from ..request import OptionValue
-from ..stats import GlobalStats
+from ..stats import GlobalStats, Moments
 
 
 @dataclass
@@ -56,6 +56,14 @@ class FusionContext:
             raise RuntimeError("this method needs global statistics")
         return self.stats
 
+    def require_moments(self) -> Moments:
+        """The image-wide moments of the method's feature maps (Method.needs_moments, engine/moments.py)."""
+        moments = self.require_stats().moments
+        if moments is None:
+            raise RuntimeError("this method needs the image-wide moments of its feature maps "
+                               "(engine/moments.py: gather_moments, or in_memory_stats for a whole image)")
+        return moments
+
     def tensor(self, values: np.ndarray, like: torch.Tensor) -> torch.Tensor:
         """A (1, N, 1, 1) tensor of per-band values, on like's device and dtype."""
         return torch.as_tensor(np.asarray(values), dtype=like.dtype, device=like.device).view(1, -1, 1, 1)
@@ -72,10 +80,23 @@ class Method:
     #: fuse several blocks at once on the CPU (one thread each, torch intra-op threads 1); suits chains of
     #: small memory-bound operations, not large convolutions
     block_parallel: bool = False
+    #: the method's fit needs image-wide moments of its own feature maps (filtered, upsampled or degraded
+    #: images; moment_features), gathered by a second block-wise pass (engine/moments.py) into stats.moments
+    needs_moments: bool = False
 
     def halo(self, ratio: int) -> int:
         """PAN pixels of context each output pixel depends on (bicubic upsampling: 2 MS pixels)."""
         return 3 * ratio
+
+    def moment_halo(self, ratio: int) -> int:
+        """PAN pixels of context each pixel of moment_features depends on (bicubic upsampling assumed)."""
+        return self.halo(ratio)
+
+    def moment_features(self, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
+        """Per-pixel quantities whose image-wide means and covariances the fit needs: (B, N, H, W) on the
+        PAN grid or (B, N, H/r, W/r) on the MS grid, from a block's pan (B, 1, H, W) and ms (B, C, H/r, W/r)
+        (ctx.stats holds the first pass's statistics, without moments)."""
+        raise NotImplementedError
 
     def fuse(self, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
         raise NotImplementedError
