@@ -4,13 +4,17 @@ from __future__ import annotations
 from typing import Dict, List
 
 from ..errors import EngineError
+from .awlp import AWLP
 from .base import Method
+from .bdsd import BDSDPC
 from .component_substitution import GIHS, GS, GSA, PCA, Brovey
 from .deep import deep_methods
 from .multiresolution import HPF, MTFGLP, MTFGLPHPM
+from .regression import MTFGLPFS, MTFGLPHPMR
 
 _METHODS: Dict[str, Method] = {m.name: m for m in (
-    Brovey(), GIHS(), PCA(), GS(), GSA(), HPF(), MTFGLP(), MTFGLPHPM(), *deep_methods())}
+    Brovey(), GIHS(), PCA(), GS(), GSA(), BDSDPC(), HPF(), MTFGLP(), MTFGLPHPM(), MTFGLPFS(), MTFGLPHPMR(),
+    AWLP(), *deep_methods())}
 
 
 def register(method: Method) -> None:
