@@ -3,8 +3,12 @@
 `python -m engine evaluate --pairs DIR --methods fusionnet,pnn,mtf_glp_hpm --adapt none,tailor,full`
 finds `NAME_pan.tif` / `NAME_ms.tif` pairs, runs the pipeline into a temporary folder for each
 combination, assesses the output at full resolution (engine.assess.assess_files) and returns one record
-per run: pair, sensor, method, adapt, hqnr, d_lambda_k, d_s, adapt_seconds, infer_seconds. Classical
+per run: pair, sensor, method, adapt, the full-resolution indices, adapt_seconds, infer_seconds. Classical
 methods cannot be adapted: they appear once per pair with adapt 'none'.
+
+Record keys are the report's index names in lower case (RECORD_INDICES: "hqnr" is HQNR, "d_rho" is D_rho,
+"r_q2n" is R_Q2n, ...), the style of the first records, so JSON files written before the new indices keep
+their keys and scripts/eval_summary.py reads both.
 """
 from __future__ import annotations
 
@@ -20,8 +24,12 @@ from .methods.registry import get_method
 from .progress import CancelToken, ProgressCallback, no_progress
 from .request import OptionValue, PansharpenRequest
 
-RECORD_KEYS = ("pair", "sensor", "method", "adapt", "hqnr", "d_lambda_k", "d_s", "adapt_seconds",
-               "infer_seconds")
+#: record key -> index name of the assessment report, in table order (Scarpa-Ciotola, regression, then HQNR)
+RECORD_INDICES = {"d_rho": "D_rho", "r_q2n": "R_Q2n", "r_sam": "R_SAM", "r_ergas": "R_ERGAS",
+                  "d_s_r": "D_s_R", "rqnr": "RQNR", "hqnr": "HQNR", "d_lambda_k": "D_lambda_K", "d_s": "D_s"}
+RECORD_KEYS = ("pair", "sensor", "method", "adapt", *RECORD_INDICES, "adapt_seconds", "infer_seconds")
+TABLE_TITLES = {"d_rho": "D_rho", "r_q2n": "R-Q2n", "r_sam": "R-SAM", "r_ergas": "R-ERGAS", "d_s_r": "D_s_R",
+                "rqnr": "RQNR", "hqnr": "HQNR", "d_lambda_k": "D_lambda(K)", "d_s": "D_s"}
 DEEP_FAMILY = "deep backbone"
 
 
@@ -97,10 +105,10 @@ def evaluate_one(pair: Pair, method: str, adapt: str, folder: str, sensor: str =
         os.remove(result.output)  # keep the temporary folder small on long evaluations
     except OSError:
         pass
-    idx = report.indices
-    return {"pair": pair.name, "sensor": result.sensor, "method": method, "adapt": adapt,
-            "hqnr": idx["HQNR"], "d_lambda_k": idx["D_lambda_K"], "d_s": idx["D_s"],
-            "adapt_seconds": result.adapt_seconds, "infer_seconds": result.seconds - result.adapt_seconds}
+    record: Dict[str, Any] = {"pair": pair.name, "sensor": result.sensor, "method": method, "adapt": adapt}
+    record.update({key: report.indices[name] for key, name in RECORD_INDICES.items()})
+    record.update(adapt_seconds=result.adapt_seconds, infer_seconds=result.seconds - result.adapt_seconds)
+    return record
 
 
 def evaluate(pairs: Sequence[Pair], plan: Sequence[Tuple[str, str]], sensor: str = "auto",
@@ -149,11 +157,12 @@ def evaluate(pairs: Sequence[Pair], plan: Sequence[Tuple[str, str]], sensor: str
 
 
 def markdown_table(records: Sequence[Mapping[str, Any]]) -> str:
-    """The records as a markdown table (indices to 4 decimals, seconds to 2)."""
-    lines = ["| pair | sensor | method | adapt | HQNR | D_lambda(K) | D_s | adapt s | infer s |",
-             "|---|---|---|---|---:|---:|---:|---:|---:|"]
+    """The records as a markdown table (indices to 4 decimals, seconds to 2; an index a record lacks: -)."""
+    titles = " | ".join(TABLE_TITLES[k] for k in RECORD_INDICES)
+    lines = [f"| pair | sensor | method | adapt | {titles} | adapt s | infer s |",
+             "|---|---|---|---|" + "---:|" * (len(RECORD_INDICES) + 2)]
     for r in records:
-        lines.append(f"| {r['pair']} | {r['sensor']} | {r['method']} | {r['adapt']} | {r['hqnr']:.4f} | "
-                     f"{r['d_lambda_k']:.4f} | {r['d_s']:.4f} | {r['adapt_seconds']:.2f} | "
-                     f"{r['infer_seconds']:.2f} |")
+        values = " | ".join(f"{r[k]:.4f}" if k in r else "-" for k in RECORD_INDICES)
+        lines.append(f"| {r['pair']} | {r['sensor']} | {r['method']} | {r['adapt']} | {values} | "
+                     f"{r['adapt_seconds']:.2f} | {r['infer_seconds']:.2f} |")
     return "\n".join(lines)

@@ -6,7 +6,9 @@ Cases (float32, synthetic data: the cost does not depend on the content):
   Q2n    1024 x 1024 x 8 (32 x 32 blocks)
   HQNR   fused 2048 x 2048 x 8, PAN 2048 x 2048, MS 512 x 512 x 8 (ratio 4), including the MS upsampling
          (interp23tap), the PAN low-pass (imresize + interp23tap) and the MTF filtering of the fused image
-  full-resolution set (D_lambda, D_s, QNR, D_lambda_K, HQNR) on the same 2048 case
+  the QNR/HQNR part alone (D_lambda, D_s, QNR, D_lambda_K, HQNR: the whole set before D_rho and the rest)
+  D_rho, the reprojected R-Q2n/R-SAM/R-ERGAS and D_s_R alone on the same 2048 case
+  full-resolution set (the five above plus D_rho, R_Q2n, R_SAM, R_ERGAS, D_s_R, RQNR) on the same case
   reduced-resolution set (Q2n, SAM, ERGAS, SCC, PSNR, FSDS) on 1024 x 1024 x 8 with the border cut
 The machine's load average is printed too: on a shared machine other processes slow the wall time.
 """
@@ -23,7 +25,18 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from engine.metrics import full_resolution_indices, hqnr, q2n, reduced_resolution_indices  # noqa: E402
+from engine.metrics import (  # noqa: E402
+    all_full_resolution,
+    d_rho,
+    d_s_r,
+    full_resolution_indices,
+    hqnr,
+    pan_lowpass,
+    q2n,
+    reduced_resolution_indices,
+    reprojected_indices,
+)
+from engine.physics.resample import upsample  # noqa: E402
 
 GAINS = [0.325, 0.355, 0.360, 0.350, 0.365, 0.360, 0.335, 0.315]  # WorldView-3
 
@@ -68,6 +81,11 @@ def main() -> int:
     cases = [
         ("Q2n 1024x1024x8", lambda: q2n(d["ref"], d["test"])),
         ("HQNR 2048x2048x8", lambda: hqnr(d["fused"], d["pan"], d["ms"], 4, GAINS)),
+        ("QNR/HQNR part 2048x2048x8", lambda: all_full_resolution(
+            d["fused"], d["pan"], upsample(d["ms"], 4, "interp23tap"), pan_lowpass(d["pan"], 4), 4, GAINS)),
+        ("D_rho 2048x2048x8", lambda: d_rho(d["fused"], d["pan"], 4)),
+        ("R-Q2n/R-SAM/R-ERGAS 2048x2048x8", lambda: reprojected_indices(d["fused"], d["ms"], 4, GAINS)),
+        ("D_s_R 2048x2048x8", lambda: d_s_r(d["fused"], d["pan"])),
         ("full-resolution set 2048x2048x8", lambda: full_resolution_indices(d["fused"], d["pan"], d["ms"], 4,
                                                                               GAINS)),
         ("reduced-resolution set 1024x1024x8", lambda: reduced_resolution_indices(d["test"], d["ref"], 4)),

@@ -6,13 +6,14 @@ from typing import Dict, Optional, Sequence
 
 import torch
 
+from ..physics.mtf import mtf_lowpass
 from ..physics.resample import upsample
 from .correlation import d_rho
 from .no_reference import all_full_resolution, pan_lowpass
 from .q2n import q2n
 from .reference import border_cut, ergas, fsds, psnr, sam, scc
 from .regression import d_s_r, rqnr
-from .reprojected import reprojected_indices
+from .reprojected import reprojected_from_filtered
 
 
 @dataclass(frozen=True)
@@ -58,11 +59,14 @@ def full_resolution_indices(fused: torch.Tensor, pan: torch.Tensor, ms: torch.Te
         raise ValueError(f"fused {tuple(fused.shape)}, PAN {tuple(pan.shape)} and MS {tuple(ms.shape)} "
                          f"do not fit ratio {ratio}")
     ms_up = upsample(ms, ratio, settings.upsampler)
+    filtered = mtf_lowpass(fused, gains, ratio)  # shared by D_lambda_K and the reprojection
     values = all_full_resolution(fused, pan, ms_up, pan_lowpass(pan, ratio, settings.upsampler), ratio, gains,
-                                 settings.block, settings.rounding)
+                                 settings.block, settings.rounding, filtered)
     del ms_up
+    reprojected = reprojected_from_filtered(filtered, ms, ratio, settings.block, settings.rounding)
+    del filtered
     values["D_rho"] = d_rho(fused, pan, ratio)
-    values.update(reprojected_indices(fused, ms, ratio, gains, settings.block, settings.rounding))
+    values.update(reprojected)
     values["D_s_R"] = d_s_r(fused, pan)
     values["RQNR"] = rqnr(values["D_lambda_K"], values["D_s_R"])
     return values

@@ -13,7 +13,7 @@ is differentiable; `all_full_resolution` gets all five from two passes of block 
 """
 from __future__ import annotations
 
-from typing import Dict, Sequence
+from typing import Dict, Optional, Sequence
 
 import torch
 
@@ -83,13 +83,16 @@ def d_lambda_k(fused: torch.Tensor, ms_up: torch.Tensor, ratio: int, gains: Sequ
 
 def all_full_resolution(fused: torch.Tensor, pan: torch.Tensor, ms_up: torch.Tensor,
                         pan_low: torch.Tensor, ratio: int, gains: Sequence[float],
-                        block: int = 32, rounding: str = "none") -> Dict[str, torch.Tensor]:
+                        block: int = 32, rounding: str = "none",
+                        filtered: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
     """D_lambda, D_s, QNR, D_lambda_K, HQNR from the block moments of [F, P] and [M, P_low, MTF(F)].
 
-    rounding applies to the Q2n of D_lambda_K only (the toolbox casts there, not in D_lambda or D_s)."""
+    rounding applies to the Q2n of D_lambda_K only (the toolbox casts there, not in D_lambda or D_s).
+    filtered: mtf_lowpass(fused, gains, ratio) when the caller already has it (computed here otherwise)."""
     c = fused.shape[1]
     high_mean, high_cov = block_moments([crop_to_blocks(t, block) for t in (fused, pan)], block)
-    filtered = mtf_lowpass(fused, gains, ratio)
+    if filtered is None:
+        filtered = mtf_lowpass(fused, gains, ratio)
     low_images = (ms_up, pan_low, filtered)
     low_mean, low_cov = block_moments([crop_to_blocks(t, block) for t in low_images], block)
     bands, pan_band = slice(0, c), slice(c, c + 1)

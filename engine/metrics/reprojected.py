@@ -34,6 +34,7 @@ from typing import Dict, Sequence
 import torch
 
 from ..physics.mtf import mtf_filter_decimated, mtf_kernels
+from ..physics.resample import decimate
 from .q2n import q2n
 from .reference import ergas, sam
 
@@ -58,6 +59,15 @@ def reprojected_indices(fused: torch.Tensor, ms: torch.Tensor, ratio: int, gains
                         block: int = 32, rounding: str = "none") -> Dict[str, torch.Tensor]:
     """R_Q2n, R_SAM (degrees) and R_ERGAS of fused (B, C, H, W) against ms (B, C, H/r, W/r); each (B,)."""
     low = reproject(fused, ratio, gains)
+    _check(low, ms)
+    return {"R_Q2n": q2n(ms, low, block, rounding), "R_SAM": sam(low, ms), "R_ERGAS": ergas(low, ms, ratio)}
+
+
+def reprojected_from_filtered(filtered: torch.Tensor, ms: torch.Tensor, ratio: int, block: int = 32,
+                              rounding: str = "none") -> Dict[str, torch.Tensor]:
+    """reprojected_indices from the fused image already filtered at full scale (mtf_lowpass, as D_lambda_K
+    has it): only the decimation is left. Equal to reprojected_indices up to float rounding."""
+    low = decimate(filtered, ratio)
     _check(low, ms)
     return {"R_Q2n": q2n(ms, low, block, rounding), "R_SAM": sam(low, ms), "R_ERGAS": ergas(low, ms, ratio)}
 

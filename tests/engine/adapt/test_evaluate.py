@@ -69,6 +69,8 @@ def test_cli_records_table_and_json(tmp_path, capsys) -> None:  # type: ignore[n
     for r in records:
         assert tuple(r) == ev.RECORD_KEYS
         assert 0 < r["hqnr"] <= 1 and 0 <= r["d_lambda_k"] < 1 and 0 <= r["d_s"] < 1
+        assert 0 < r["d_rho"] < 1 and 0.5 < r["r_q2n"] <= 1 and r["r_sam"] > 0 and r["r_ergas"] > 0
+        assert 0 <= r["d_s_r"] < 1 and r["rqnr"] == pytest.approx((1 - r["d_lambda_k"]) * (1 - r["d_s_r"]))
         assert r["infer_seconds"] > 0
         assert (r["adapt_seconds"] > 0) == (r["adapt"] != "none")
     assert {r["sensor"] for r in records if r["pair"] == "quickbird"} == {"quickbird"}
@@ -77,6 +79,8 @@ def test_cli_records_table_and_json(tmp_path, capsys) -> None:  # type: ignore[n
     assert [r["hqnr"] for r in tailored] != [r["hqnr"] for r in plain]  # the adaptation ran, not a copy
     table = [line for line in captured.out.splitlines() if line.startswith("|")]
     assert len(table) == 2 + len(records) and "| quickbird | quickbird | brovey | none |" in captured.out
+    assert table[0].startswith("| pair | sensor | method | adapt | D_rho | R-Q2n | R-SAM | R-ERGAS | D_s_R |")
+    assert all(line.count("|") == table[0].count("|") for line in table)
     assert "[8/8] quickbird brovey none" in captured.err
     assert not list(tmp_path.glob("pansharpen-evaluate-*"))
 

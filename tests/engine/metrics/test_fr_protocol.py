@@ -153,6 +153,9 @@ def test_full_set_has_the_new_indices() -> None:
     values = full_resolution_indices(fused.float(), pan.float(), ms.float(), r, gains)
     assert list(values)[5:] == ["D_rho", "R_Q2n", "R_SAM", "R_ERGAS", "D_s_R", "RQNR"]
     torch.testing.assert_close(values["D_rho"], d_rho(fused, pan, r).float(), atol=1e-5, rtol=0)
+    separate = reprojected_indices(fused, ms, r, gains)  # the set decimates D_lambda_K's filtered image
+    for key in ("R_Q2n", "R_SAM", "R_ERGAS"):
+        torch.testing.assert_close(values[key], separate[key].float(), atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(values["RQNR"], rqnr(values["D_lambda_K"], values["D_s_R"]))
     ms_up = upsample(ms, r, "interp23tap")
     dk = d_lambda_k(fused, ms_up, r, gains)
