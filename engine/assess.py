@@ -28,15 +28,17 @@ import numpy as np
 import torch
 from osgeo import gdal
 
+from .atomic import staged_output
 from .devices import resolve_device
 from .errors import EngineError
 from .metrics import DEFAULT_SETTINGS, MetricSettings, full_resolution_indices, reduced_resolution_indices
 from .metrics.report import AssessmentReport, Region
+from .paths import optional
 from .physics.sensors import SensorGuess, resolve_preset
 from .physics.wald import reduced_pair
 from .progress import CancelToken, ProgressCallback, StageProgress, no_progress
-from .raster.align import AlignedPair, align
-from .raster.blocks import Block, read_block, read_padded, read_valid
+from .raster.align import GRID_TOLERANCE, AlignedPair, align
+from .raster.blocks import Block, read_block, read_checked
 from .raster.inputs import RasterInfo, open_raster
 from .request import PansharpenRequest, validate_request
 
@@ -66,7 +68,7 @@ def _grid_offset(pair: AlignedPair, info: RasterInfo, role: str) -> Tuple[int, i
     if abs(gt[1] / pgt[1] - 1) > 1e-3 or abs(gt[5] / pgt[5] - 1) > 1e-3:
         raise EngineError(f"{role} raster pixel size differs from the PAN's; it must be on the PAN grid")
     dx, dy = (gt[0] - pgt[0]) / pgt[1], (gt[3] - pgt[3]) / pgt[5]
-    if abs(dx - round(dx)) > 1e-3 or abs(dy - round(dy)) > 1e-3:
+    if abs(dx - round(dx)) > GRID_TOLERANCE or abs(dy - round(dy)) > GRID_TOLERANCE:
         raise EngineError(f"{role} raster is offset from the PAN grid by a fraction of a pixel")
     return round(dx), round(dy)
 
@@ -92,10 +94,9 @@ def _fill_invalid(x: np.ndarray, valid: Optional[np.ndarray]) -> None:
 def _read_window(info: RasterInfo, x: int, y: int, w: int, h: int) -> Tuple[np.ndarray, np.ndarray]:
     """(C, h, w) float32 values and (h, w) validity of a raster window."""
     bands = list(info.bands)  # data bands only: an alpha band is a mask, not data
-    data = read_padded(info.dataset, bands, x, y, w, h)
-    valid = read_valid(info.dataset, bands, x, y, w, h, alpha=info.alpha) if info.has_mask \
-        else np.ones((h, w), dtype=bool)
-    return data, valid
+    data, valid = read_checked(info.dataset, bands, x, y, w, h, alpha=info.alpha, masked=info.has_mask,
+                               floats=info.dtype.kind == "f", name=info.path)
+    return data, np.ones((h, w), dtype=bool) if valid is None else valid
 
 
 def _tensor(x: np.ndarray, device: torch.device) -> torch.Tensor:
@@ -221,18 +222,24 @@ def run_with_report(request: PansharpenRequest, report_path: Optional[str] = Non
                     max_size: int = DEFAULT_MAX_SIZE, settings: MetricSettings = DEFAULT_SETTINGS,
                     progress: ProgressCallback = no_progress,
                     cancel: Optional[CancelToken] = None) -> Tuple[RunResult, AssessmentReport]:
-    """Run the request, then assess its output at full resolution; (RunResult, report), JSON if a path."""
+    """Run the request, then assess its output at full resolution; (RunResult, report), JSON if a path.
+
+    One transaction: every path is checked first; the raster is fused into a hidden sibling of the output
+    and moved into place only once the report is written, so a failed report leaves neither file."""
     from .pipeline import run
 
     cancel = cancel or CancelToken()
-    result = run(request, StageProgress(progress, 0.0, 0.85, "fusing"), cancel)
-    report = assess_files(request.pan, request.ms, result.output, None, result.sensor, max_size, settings,
-                          request.device, StageProgress(progress, 0.85, 1.0, "assessing"), cancel)
-    report.timings = {"run": result.seconds, **report.timings}
-    report.sensor_reason = result.sensor_reason
-    report.settings.update(method=result.method, method_upsampler=request.upsampler)
-    if report_path:
-        report.write_json(report_path)
+    req = validate_request(request, optional("report", report_path))
+    with staged_output(req.output) as staged:
+        result = run(replace(req, output=staged), StageProgress(progress, 0.0, 0.85, "fusing"), cancel)
+        report = assess_files(req.pan, req.ms, staged, None, result.sensor, max_size, settings,
+                              req.device, StageProgress(progress, 0.85, 1.0, "assessing"), cancel)
+        report.timings = {"run": result.seconds, **report.timings}
+        report.sensor_reason = result.sensor_reason
+        report.settings.update(method=result.method, method_upsampler=req.upsampler)
+        report.inputs["fused"] = result.output = req.output
+        if report_path:
+            report.write_json(report_path)
     return result, report
 
 
@@ -291,39 +298,48 @@ def run_reduced(request: PansharpenRequest, report_path: Optional[str] = None,
     from .pipeline import run
 
     cancel = cancel or CancelToken()
-    req = validate_request(request)
+    req = validate_request(request, optional("report", report_path))
     start = time.perf_counter()
     progress(0.0, "degrading to the reduced scale")
     pair, guess = _open_pair(req.pan, req.ms, req.sensor)
     folder = tempfile.mkdtemp(prefix="pansharpen-reduced-")
-    try:
-        region, reference, pan_lr, ms_lr, notes = _reduced_inputs(pair, guess, max_size, settings.cut, folder)
-        degraded = time.perf_counter()
-        cancel.check()
-        reduced_req = replace(req, pan=pan_lr, ms=ms_lr, sensor=guess.preset.name)
-        result = run(reduced_req, StageProgress(progress, 0.1, 0.9, "fusing at reduced scale"), cancel)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    result.sensor_reason = guess.reason  # the preset was passed on explicitly; report why it was chosen
-    ran = time.perf_counter()
-    progress(0.9, "computing indices")
-    fused_info = open_raster(result.output, "fused")
+    with staged_output(req.output) as staged:  # moved into place once the report is written
+        try:
+            region, reference, pan_lr, ms_lr, notes = _reduced_inputs(pair, guess, max_size, settings.cut,
+                                                                      folder)
+            degraded = time.perf_counter()
+            cancel.check()
+            reduced_req = replace(req, pan=pan_lr, ms=ms_lr, sensor=guess.preset.name, output=staged)
+            result = run(reduced_req, StageProgress(progress, 0.1, 0.9, "fusing at reduced scale"), cancel)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        result.sensor_reason = guess.reason  # the preset was passed on explicitly; report why it was chosen
+        ran = time.perf_counter()
+        progress(0.9, "computing indices")
+        values, peak, source = _reduced_values(staged, reference, pair, guess, req.device, settings)
+        result.output = req.output
+        report = AssessmentReport(
+            "reduced", values, pair.ratio, guess.preset.name, guess.reason,
+            list(guess.preset.gains_for(reference.shape[0])), guess.preset.pan_gain, region,
+            _settings_dict(settings, max_size, {"psnr_peak": peak, "psnr_peak_source": source,
+                                                "method": result.method, "method_upsampler": req.upsampler}),
+            {"pan": req.pan, "ms": req.ms, "fused": req.output},
+            {"degrade": degraded - start, "run": ran - degraded, "assess": time.perf_counter() - ran},
+            notes + ["region is in pixels of the original MS; the fused output covers exactly that window"])
+        if report_path:
+            report.write_json(report_path)
+    progress(1.0, "done")
+    return result, report
+
+
+def _reduced_values(fused_path: str, reference: np.ndarray, pair: AlignedPair, guess: SensorGuess,
+                    device: str, settings: MetricSettings) -> Tuple[Dict[str, float], Optional[float], str]:
+    """(reduced-resolution indices of the fused raster against the reference, PSNR peak, its source)."""
+    fused_info = open_raster(fused_path, "fused")
     fused, _ = _read_window(fused_info, 0, 0, fused_info.width, fused_info.height)
     peak, source = _psnr_peak(pair.ms, guess, float(reference.max()))
-    dev = resolve_device(req.device)
+    dev = resolve_device(device)
     with torch.no_grad():
         values = reduced_resolution_indices(_tensor(fused, dev), _tensor(reference, dev), pair.ratio, peak,
                                             settings)
-    end = time.perf_counter()
-    report = AssessmentReport(
-        "reduced", _indices_to_floats(values), pair.ratio, guess.preset.name, guess.reason,
-        list(guess.preset.gains_for(reference.shape[0])), guess.preset.pan_gain, region,
-        _settings_dict(settings, max_size, {"psnr_peak": peak, "psnr_peak_source": source,
-                                            "method": result.method, "method_upsampler": req.upsampler}),
-        {"pan": req.pan, "ms": req.ms, "fused": result.output},
-        {"degrade": degraded - start, "run": ran - degraded, "assess": end - ran},
-        notes + ["region is in pixels of the original MS; the fused output covers exactly that window"])
-    progress(1.0, "done")
-    if report_path:
-        report.write_json(report_path)
-    return result, report
+    return _indices_to_floats(values), peak, source

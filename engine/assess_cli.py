@@ -9,6 +9,7 @@ from .assess import DEFAULT_MAX_SIZE, DEFAULT_REDUCED_MAX_SIZE, assess_files, ru
 from .metrics import MetricSettings
 from .metrics.q2n import ROUNDINGS
 from .metrics.report import AssessmentReport, default_json_path
+from .paths import check_job_paths, raster_reads
 from .progress import ProgressCallback
 from .request import DEVICES, UPSAMPLERS, PansharpenRequest
 
@@ -66,10 +67,13 @@ def add_metrics_parser(sub: Any) -> None:
 def cmd_metrics(args: argparse.Namespace) -> int:
     from .cli import progress_bar
 
+    path = args.json or default_json_path(args.fused)
+    reads = [*raster_reads("PAN", args.pan), *raster_reads("MS", args.ms),
+             *raster_reads("fused raster", args.fused), *raster_reads("reference", args.reference or "")]
+    check_job_paths(reads, [("metrics JSON", path)])
     with progress_bar(args.quiet) as progress:
         report = assess_files(args.pan, args.ms, args.fused, args.reference, args.sensor, args.max_size,
                               _settings(args), args.device, progress)
-    path = args.json or default_json_path(args.fused)
     report.write_json(path)
     print(report.table())
     print(f"wrote {path}", file=sys.stderr)

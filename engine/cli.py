@@ -12,6 +12,7 @@ from typing import Dict, Iterator, List, NoReturn, Optional, TextIO
 from .adapt.cli_args import adapt_mode_from_args, adapt_options_from_args, add_adapt_arguments
 from .adapt.evaluate_cli import add_evaluate_parser
 from .assess_cli import add_assess_arguments, add_metrics_parser, run_assessed
+from .atomic import interrupt_text, terminate_as_interrupt
 from .errors import Cancelled, EngineError
 from .methods.registry import list_methods
 from .progress import ProgressCallback, no_progress
@@ -158,12 +159,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     """Entry point; returns the exit status (0 ok, 1 cancelled, 2 bad input, 3 internal error)."""
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args))
+        with terminate_as_interrupt():  # SIGTERM / SIGHUP clean up like Ctrl-C
+            return int(args.func(args))
     except Cancelled as exc:
         print(f"cancelled: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("cancelled: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"cancelled: {interrupt_text(exc)}", file=sys.stderr)
         return 1
     except EngineError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -26,11 +26,24 @@ from .raster.dtypes import to_output
 
 @dataclass(frozen=True)
 class OutputSpec:
-    """How fused floats become output pixels: dtype, nodata (or None), largest valid value (or None)."""
+    """How fused floats become output pixels: dtype, nodata (or None), largest valid value (or None).
+
+    nodata_if_needed: the inputs declare no nodata or mask and can hold invalid pixels only as NaN / inf
+    floats; the output band's nodata value is then declared only if such pixels turn up."""
 
     dtype: np.dtype
     nodata: Optional[float]
     max_value: Optional[float] = None
+    nodata_if_needed: bool = False
+
+
+@dataclass
+class FusedBlock:
+    """One block's output pixels (C, h, w) and how many of its output pixels are invalid (nodata)."""
+
+    block: Block
+    pixels: np.ndarray
+    invalid: int
 
 
 @dataclass(frozen=True)
@@ -66,7 +79,7 @@ def _validity(data: BlockData, block: Block, ratio: int) -> Optional[np.ndarray]
 
 
 def fuse_data(data: BlockData, block: Block, method: Method, ctx: FusionContext, device: torch.device,
-              fill: Optional[FillValues], spec: OutputSpec) -> np.ndarray:
+              fill: Optional[FillValues], spec: OutputSpec) -> FusedBlock:
     """Output pixels (C, h, w) of one block (halo cropped) from its extended inputs."""
     fill_invalid(data, fill)
     pan = torch.from_numpy(data.pan).to(device)[None, None]
@@ -75,12 +88,15 @@ def fuse_data(data: BlockData, block: Block, method: Method, ctx: FusionContext,
         fused = method.fuse(pan, ms, ctx)[0]
         h0, w0 = block.halo, block.halo
         out = fused[:, h0:h0 + block.h, w0:w0 + block.w].float().cpu().numpy()
-    return to_output(out, spec.dtype, spec.nodata, _validity(data, block, ctx.ratio), spec.max_value)
+    valid = _validity(data, block, ctx.ratio)
+    invalid = 0 if valid is None else int(valid.size - np.count_nonzero(valid))
+    pixels = to_output(out, spec.dtype, spec.nodata, valid, spec.max_value)
+    return FusedBlock(block, pixels, invalid)
 
 
 def fuse_block(pair: AlignedPair, block: Block, method: Method, ctx: FusionContext, device: torch.device,
-               fill: Optional[FillValues], spec: OutputSpec) -> np.ndarray:
-    """Read and fuse one block: output pixels (C, h, w)."""
+               fill: Optional[FillValues], spec: OutputSpec) -> FusedBlock:
+    """Read and fuse one block."""
     return fuse_data(read_block(pair, block), block, method, ctx, device, fill, spec)
 
 
@@ -110,21 +126,29 @@ def _torch_threads(n: int) -> Iterator[None]:
             torch.set_num_threads(before)
 
 
+def _result(future: Future, cancel: CancelToken) -> FusedBlock:
+    fused = future.result()
+    if fused is None:  # the job saw the cancel before it started
+        cancel.check()
+        raise RuntimeError("a block job stopped without a cancel")
+    return fused
+
+
 def fused_blocks(pair: AlignedPair, blocks: List[Block], method: Method, ctx: FusionContext,
                  device: torch.device, fill: Optional[FillValues], spec: OutputSpec,
-                 cancel: CancelToken) -> Iterator[Tuple[Block, np.ndarray]]:
-    """(block, output pixels) for every block, in plan order; at most workers + 1 blocks in flight."""
+                 cancel: CancelToken) -> Iterator[FusedBlock]:
+    """Every block fused, in plan order; at most workers + 1 blocks in flight."""
     workers = block_workers(method, device, max((b.ext_w * b.ext_h for b in blocks), default=0))
     if workers == 1:
         for block in blocks:
             cancel.check()
-            yield block, fuse_block(pair, block, method, ctx, device, fill, spec)
+            yield fuse_block(pair, block, method, ctx, device, fill, spec)
         return
     lock = threading.Lock()
 
-    def job(block: Block) -> np.ndarray:
+    def job(block: Block) -> Optional[FusedBlock]:
         if cancel.cancelled:
-            return np.empty(0)
+            return None
         with lock:
             data = read_block(pair, block)
         return fuse_data(data, block, method, ctx, device, fill, spec)
@@ -136,12 +160,10 @@ def fused_blocks(pair: AlignedPair, blocks: List[Block], method: Method, ctx: Fu
                 cancel.check()
                 pending.append((block, pool.submit(job, block)))
                 if len(pending) > workers:
-                    done, future = pending.popleft()
-                    yield done, future.result()
+                    yield _result(pending.popleft()[1], cancel)
             while pending:
                 cancel.check()
-                done, future = pending.popleft()
-                yield done, future.result()
+                yield _result(pending.popleft()[1], cancel)
         finally:
             for _, future in pending:
                 future.cancel()

@@ -10,6 +10,7 @@ import torch
 
 from . import __version__
 from .devices import resolve_device
+from .errors import EngineError
 from .fusion import FillValues, OutputSpec, fused_blocks
 from .methods.base import FusionContext, Method
 from .methods.registry import get_method
@@ -73,11 +74,12 @@ class RunResult:
 def _fill_values(pair: AlignedPair, stats: Optional[GlobalStats],
                  cancel: CancelToken) -> Optional[FillValues]:
     """Image-wide values for invalid input pixels (None when every pixel is valid)."""
-    if not (pair.pan.has_mask or pair.ms_has_mask):
+    if not pair.may_be_invalid:
         return None
     if stats is not None:
         return FillValues(stats.pan_mean, stats.ms_mean())
-    means = ms_band_means(pair, cancel) if pair.ms_has_mask else np.zeros(len(pair.ms_bands))
+    ms_invalid = pair.ms_has_mask or pair.ms.dtype.kind == "f"
+    means = ms_band_means(pair, cancel) if ms_invalid else np.zeros(len(pair.ms_bands))
     # Without statistics the PAN is only used pixel by pixel (Brovey), so its fill value is never seen.
     return FillValues(float(means.mean()), means)
 
@@ -88,13 +90,14 @@ def _output_spec(request: PansharpenRequest, pair: AlignedPair) -> OutputSpec:
     max_value = None
     if dtype == pair.ms.dtype and dtype.kind == "u" and 0 < pair.ms.bits < dtype.itemsize * 8:
         max_value = float(2 ** pair.ms.bits - 1)
-    if not (pair.pan.has_mask or pair.ms_has_mask):
+    if not pair.may_be_invalid:
         return OutputSpec(dtype, None, max_value)
+    lazy = pair.nonfinite_only
     lo, hi = value_range(dtype)
     for candidate in (pair.ms.nodata, pair.pan.nodata):
         if candidate is not None and lo <= candidate <= hi:
-            return OutputSpec(dtype, float(candidate), max_value)
-    return OutputSpec(dtype, default_nodata(dtype), max_value)
+            return OutputSpec(dtype, float(candidate), max_value, lazy)
+    return OutputSpec(dtype, default_nodata(dtype), max_value, lazy)
 
 
 def _descriptions(pair: AlignedPair) -> List[str]:
@@ -136,7 +139,7 @@ def _fuse(req: PansharpenRequest, pair: AlignedPair, method: Method, guess: Sens
     finishing the file, saving a tailor)."""
     stats = None
     t0 = time.perf_counter()
-    if method.needs_stats:
+    if method.needs_stats_for(pair.ms.dtype):
         stats = compute_stats(pair, cancel, StageProgress(progress, 0.0, 0.15, "statistics"))
         stages["statistics"] = time.perf_counter() - t0
     ctx = FusionContext(pair.ratio, guess.preset.gains_for(len(pair.ms_bands)), guess.preset.pan_gain,
@@ -164,15 +167,20 @@ def _fuse(req: PansharpenRequest, pair: AlignedPair, method: Method, guess: Sens
         meta["PANSHARPEN_ADAPT"] = req.adapt
     fuse_progress = BlockProgress(StageProgress(progress, start, 1.0, "fusing"), len(blocks))
     ctx.tile_progress = fuse_progress.tile
-    t0, write_s = time.perf_counter(), 0.0
+    t0, write_s, invalid = time.perf_counter(), 0.0, 0
+    declared = None if spec.nodata_if_needed else spec.nodata
     with AtomicGeoTiff(req.output, pair.width, pair.height, len(pair.ms_bands), spec.dtype,
-                       pair.geotransform, pair.crs_wkt, spec.nodata, _descriptions(pair), meta) as writer:
-        for block, out in fused_blocks(pair, blocks, method, ctx, device, fill, spec, cancel):
+                       pair.geotransform, pair.crs_wkt, declared, _descriptions(pair), meta) as writer:
+        for fused in fused_blocks(pair, blocks, method, ctx, device, fill, spec, cancel):
             t1 = time.perf_counter()
-            writer.write(block.x, block.y, out)
+            writer.write(fused.block.x, fused.block.y, fused.pixels)
+            invalid += fused.invalid
             write_s += time.perf_counter() - t1
             fuse_progress.block_done()
         cancel.check()
+        _check_some_valid(invalid, pair)
+        if invalid and declared is None and spec.nodata is not None:
+            writer.declare_nodata(spec.nodata)  # NaN / inf inputs without a declared nodata value
         t1 = time.perf_counter()
     stages["fuse"] = t1 - t0 - write_s
     after_write = getattr(method, "after_write", None)
@@ -180,6 +188,16 @@ def _fuse(req: PansharpenRequest, pair: AlignedPair, method: Method, guess: Sens
         after_write()
     stages["write"] = write_s + time.perf_counter() - t1
     return spec
+
+
+def _check_some_valid(invalid: int, pair: AlignedPair) -> None:
+    """EngineError (nothing written) when no output pixel is valid: an all-nodata product is no result."""
+    if invalid >= pair.width * pair.height:
+        raise EngineError("no valid output pixel: every pixel is nodata, masked or not finite (NaN / inf) "
+                          "in the PAN or the MS")
+    if invalid:
+        what = "pixel is" if invalid == 1 else "pixels are"
+        pair.notes.append(f"{invalid} output {what} nodata (nodata, masked or NaN / inf input pixels)")
 
 
 def _adapt(req: PansharpenRequest, method: Method, pair: AlignedPair, ctx: FusionContext, guess: SensorGuess,

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
-from typing import Dict, Union
+from typing import Dict, Sequence, Union
 
 from .errors import EngineError
+from .paths import Role, check_job_paths, model_reads, optional, raster_reads
 
 OptionValue = Union[str, float, int, bool]
 
@@ -57,26 +58,32 @@ class PansharpenRequest:
 def _check_input(path: str, role: str) -> str:
     if not path:
         raise EngineError(f"no {role} raster given")
+    if os.path.isdir(path):
+        raise EngineError(f"{role} raster {path} is a folder, not a raster file")
     if not os.path.isfile(path) and not path.startswith("/vsi"):
         raise EngineError(f"{role} raster not found: {path}")
     return os.path.abspath(path) if not path.startswith("/vsi") else path
 
 
-def _check_output(path: str, inputs: tuple) -> str:
+def _check_output(path: str) -> str:
     if not path:
         raise EngineError("no output path given")
     out = os.path.abspath(path)
     if not out.lower().endswith((".tif", ".tiff")):
         raise EngineError(f"output must be a GeoTIFF (.tif): {path}")
-    for src in inputs:
-        if os.path.exists(out) and os.path.exists(src) and os.path.samefile(out, src):
-            raise EngineError(f"output would overwrite an input: {path}")
-    folder = os.path.dirname(out)
-    if not os.path.isdir(folder):
-        raise EngineError(f"output folder does not exist: {folder}")
-    if not os.access(folder, os.W_OK):
-        raise EngineError(f"output folder is not writable: {folder}")
     return out
+
+
+def check_request_paths(request: PansharpenRequest, extra_writes: Sequence[Role] = ()) -> None:
+    """EngineError (one line) when any file the run writes (the output, a tailor file, `extra_writes` such
+    as a report) would overwrite a file it reads (PAN, MS and their VRT sources, a model file and its
+    sidecar, a tailor file) or another output, or cannot be written. Called before any work."""
+    opts = request.adapt_options
+    reads = [*raster_reads("PAN", request.pan), *raster_reads("MS", request.ms), *model_reads(request.method),
+             *optional("tailor file to load", str(opts.get("load_tailor") or ""))]
+    writes = [("output", request.output),
+              *optional("tailor file to save", str(opts.get("save_tailor") or "")), *extra_writes]
+    check_job_paths(reads, writes)
 
 
 def _check_choice(value: str, choices: tuple, what: str) -> str:
@@ -86,8 +93,19 @@ def _check_choice(value: str, choices: tuple, what: str) -> str:
     return v
 
 
-def validate_request(request: PansharpenRequest) -> PansharpenRequest:
-    """Check every field once and return a normalised copy; raises EngineError (one line)."""
+def _check_option_keys(options: Dict[str, OptionValue], method: str, keys: Sequence[str]) -> None:
+    """EngineError naming the valid keys when an option key is unknown to the method (a typo must not be
+    ignored silently)."""
+    unknown = sorted(k for k in options if k.strip().lower() not in keys)
+    if not unknown:
+        return
+    valid = f"its options are: {', '.join(keys)}" if keys else "it takes no options"
+    raise EngineError(f"unknown option '{unknown[0]}' for method '{method}'; {valid}")
+
+
+def validate_request(request: PansharpenRequest, extra_writes: Sequence[Role] = ()) -> PansharpenRequest:
+    """Check every field once and return a normalised copy; raises EngineError (one line). extra_writes:
+    other files the job will write (reports, quicklooks), checked with the output (check_request_paths)."""
     from .adapt.options import check_adapt
     from .methods import registry  # late import: methods import this module's types
     from .physics import sensors
@@ -96,9 +114,12 @@ def validate_request(request: PansharpenRequest) -> PansharpenRequest:
     ms = _check_input(request.ms, "MS")
     if pan == ms:
         raise EngineError("PAN and MS are the same file")
-    out = _check_output(request.output, (pan, ms))
-    method = registry.get_method(request.method).name
+    out = _check_output(request.output)
     adapt = check_adapt(request.adapt, dict(request.adapt_options))
+    check_request_paths(replace(request, pan=pan, ms=ms, output=out), extra_writes)
+    method_obj = registry.get_method(request.method)
+    _check_option_keys(request.options, method_obj.name, tuple(method_obj.option_keys))
+    method = method_obj.name
     if adapt != "none" and registry.get_method(method).family != "deep backbone":
         raise EngineError(f"adaptation '{adapt}' needs a deep backbone method, not '{method}'")
     sensor = request.sensor.strip().lower() if request.sensor else "auto"
@@ -117,7 +138,7 @@ def validate_request(request: PansharpenRequest) -> PansharpenRequest:
         device=_check_choice(request.device, DEVICES, "device"),
         upsampler=_check_choice(request.upsampler, UPSAMPLERS, "upsampler"),
         align_resampling=_check_choice(request.align_resampling, ALIGN_RESAMPLINGS, "resampling"),
-        options=dict(request.options),
+        options={k.strip().lower(): v for k, v in request.options.items()},
         adapt=adapt,
         adapt_options=dict(request.adapt_options),
     )

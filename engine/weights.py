@@ -29,8 +29,10 @@ def model_key(backbone: str, bands: int) -> str:
     return f"{backbone}_{bands}b"
 
 
-def read_manifest(folder: str = WEIGHTS_DIR) -> Dict[str, Any]:
-    """The manifest dict ({"models": {...}}); an empty one when the file does not exist yet."""
+def read_manifest(folder: Optional[str] = None) -> Dict[str, Any]:
+    """The manifest dict ({"models": {...}}); an empty one when the file does not exist yet. folder: default
+    WEIGHTS_DIR (looked up at call time, so a test can point the whole engine at a copy)."""
+    folder = folder or WEIGHTS_DIR
     path = os.path.join(folder, MANIFEST)
     if not os.path.isfile(path):
         return {"format": 1, "models": {}}
@@ -46,8 +48,9 @@ def sha256_of(data: bytes) -> str:
 
 
 def read_checked(backbone: str, bands: int,
-                 folder: str = WEIGHTS_DIR) -> Tuple[Dict[str, torch.Tensor], dict]:
+                 folder: Optional[str] = None) -> Tuple[Dict[str, torch.Tensor], dict]:
     """(state dict, manifest entry) of a shipped model; EngineError when missing or failing its checksum."""
+    folder = folder or WEIGHTS_DIR
     entry = read_manifest(folder).get("models", {}).get(model_key(backbone, bands))
     if entry is None:
         raise EngineError(f"no pretrained weights for '{backbone}' with {bands} bands in {folder}")
@@ -65,8 +68,9 @@ def read_checked(backbone: str, bands: int,
 
 
 def load_backbone(backbone: str, bands: int, device: torch.device, half: bool = False,
-                  folder: str = WEIGHTS_DIR) -> Backbone:
+                  folder: Optional[str] = None) -> Backbone:
     """The pretrained backbone in eval mode on `device` (cached per process after the first check)."""
+    folder = folder or WEIGHTS_DIR
     key = (backbone, bands, str(device) + ("/half" if half else ""), folder)
     if key not in _CACHE:
         state, _ = read_checked(backbone, bands, folder)

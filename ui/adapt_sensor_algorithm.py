@@ -17,11 +17,11 @@ from qgis.core import (
     QgsProcessingParameterMultipleLayers,
 )
 
-from ..engine.errors import Cancelled, EngineError
+from ..engine.errors import EngineError
 from ..engine.progress import CancelToken
 from . import choices
-from .feedback import FeedbackProgress
-from .layers import raster_path
+from .feedback import FeedbackProgress, engine_errors
+from .layers import raster_list_parameter_paths
 from .processing_params import advanced, enum_param
 from .processing_swift import HELP as OPTIONS_HELP
 from .processing_swift import swift_options_from_parameters, swift_parameters
@@ -93,8 +93,7 @@ class AdaptSensorAlgorithm(QgsProcessingAlgorithm):
 
     def _paths(self, parameters: Dict[str, Any], context: QgsProcessingContext, name: str,
                role: str) -> List[str]:
-        layers = self.parameterAsLayerList(parameters, name, context)
-        return [raster_path(layer, f"{role} {k + 1}") for k, layer in enumerate(layers)]
+        return raster_list_parameter_paths(self, parameters, name, context, role)
 
     def build_request(self, parameters: Dict[str, Any], context: QgsProcessingContext) -> SensorAdaptRequest:
         """The algorithm's one place that turns parameter values into a SensorAdaptRequest (paths and
@@ -124,14 +123,10 @@ class AdaptSensorAlgorithm(QgsProcessingAlgorithm):
         from ..engine.swift.model_file import sidecar_path
         from ..engine.swift.run import adapt_sensor
 
-        try:
+        with engine_errors(feedback, "no model file was written"):
             request = self.build_request(parameters, context)
             result = adapt_sensor(request, FeedbackProgress(feedback),
                                   CancelToken(is_cancelled=feedback.isCanceled))
-        except Cancelled as exc:
-            raise QgsProcessingException(f"{exc}; no model file was written") from None
-        except EngineError as exc:
-            raise QgsProcessingException(str(exc)) from None
         stages = ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
         feedback.pushInfo(f"SWIFT took {sum(result.seconds.values()):.1f} s ({stages})")
         feedback.pushInfo(result.summary())

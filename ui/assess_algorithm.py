@@ -15,11 +15,10 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from ..engine.errors import Cancelled, EngineError
 from ..engine.progress import CancelToken
 from . import choices
-from .feedback import FeedbackProgress
-from .layers import raster_path
+from .feedback import FeedbackProgress, engine_errors
+from .layers import raster_parameter_path
 from .processing_params import advanced, enum_param
 from .runtime import torch_problem
 
@@ -100,13 +99,15 @@ class AssessAlgorithm(QgsProcessingAlgorithm):
         """assess_files keyword arguments from the parameters (file paths and plain values)."""
         from ..engine.metrics import MetricSettings
 
-        layer = self.parameterAsRasterLayer
-        reference = layer(parameters, self.REFERENCE, context)
+        def path(name: str, role: str) -> str:
+            return raster_parameter_path(self, parameters, name, context, role)
+
+        reference = parameters.get(self.REFERENCE)
         return {
-            "pan": raster_path(layer(parameters, self.PAN, context), "PAN"),
-            "ms": raster_path(layer(parameters, self.MS, context), "MS"),
-            "fused": raster_path(layer(parameters, self.FUSED, context), "fused"),
-            "reference": raster_path(reference, "reference") if reference is not None else None,
+            "pan": path(self.PAN, "PAN"),
+            "ms": path(self.MS, "MS"),
+            "fused": path(self.FUSED, "fused"),
+            "reference": path(self.REFERENCE, "reference") if reference not in (None, "") else None,
             "sensor": self.parameterAsEnumString(parameters, self.SENSOR, context),
             "max_size": self.parameterAsInt(parameters, self.MAX_SIZE, context),
             "settings": MetricSettings(
@@ -121,24 +122,22 @@ class AssessAlgorithm(QgsProcessingAlgorithm):
         if problem:
             raise QgsProcessingException(problem)
         from ..engine.assess import assess_files
+        from ..engine.paths import check_job_paths, optional, raster_reads
         from .assess_html import write_report_html
 
         html_path = self.parameterAsFileOutput(parameters, self.OUTPUT_HTML, context)
         json_path = self.parameterAsFileOutput(parameters, self.OUTPUT_JSON, context)
-        try:
-            report = assess_files(**self._inputs(parameters, context), progress=FeedbackProgress(feedback),
+        with engine_errors(feedback):
+            inputs = self._inputs(parameters, context)
+            reads = [*raster_reads("PAN", inputs["pan"]), *raster_reads("MS", inputs["ms"]),
+                     *raster_reads("fused raster", inputs["fused"]),
+                     *raster_reads("reference", inputs["reference"] or "")]
+            check_job_paths(reads, [("HTML report", html_path), *optional("JSON report", json_path)])
+            report = assess_files(**inputs, progress=FeedbackProgress(feedback),
                                   cancel=CancelToken(is_cancelled=feedback.isCanceled))
+            write_report_html(report, html_path)
             if json_path:
                 report.write_json(json_path)
-        except Cancelled as exc:
-            raise QgsProcessingException(f"{exc}; nothing was written") from None
-        except EngineError as exc:
-            raise QgsProcessingException(str(exc)) from None
-        try:
-            write_report_html(report, html_path)
-        except OSError as exc:
-            message = f"cannot write the report {html_path}: {exc.strerror or exc}"
-            raise QgsProcessingException(message) from None
         for line in report.table().splitlines():
             feedback.pushInfo(line)
         results: Dict[str, Any] = {self.OUTPUT_HTML: html_path, self.OUTPUT_JSON: json_path or None}

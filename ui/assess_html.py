@@ -62,6 +62,7 @@ def report_html(report: AssessmentReport) -> str:
 
 
 def write_report_html(report: AssessmentReport, path: str) -> None:
-    """Write report_html(report) to path (UTF-8); OSError propagates."""
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(report_html(report))
+    """Write report_html(report) to path (UTF-8, atomically); EngineError (one line) when it cannot."""
+    from ..engine.atomic import write_text
+
+    write_text(path, report_html(report), "HTML report")

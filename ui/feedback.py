@@ -1,9 +1,11 @@
 """Engine progress callback that reports into a QgsProcessingFeedback."""
 from __future__ import annotations
 
-from typing import Optional
+import contextlib
+import traceback
+from typing import Iterator, Optional
 
-from qgis.core import QgsFeedback, QgsProcessingFeedback
+from qgis.core import QgsFeedback, QgsProcessingException, QgsProcessingFeedback
 
 from .stages import StageLog
 
@@ -27,3 +29,28 @@ class FeedbackProgress:
         stage = self.stages.new_stage(message)
         if stage and isinstance(self.feedback, QgsProcessingFeedback):
             self.feedback.setProgressText(stage)
+
+
+@contextlib.contextmanager
+def engine_errors(feedback: Optional[QgsFeedback], nothing: str = "nothing was written") -> Iterator[None]:
+    """Run an engine call inside a Processing algorithm: every failure becomes one QgsProcessingException
+    line. Bad input and cancels say what happened; SIGTERM / SIGHUP (qgis_process on the main thread) clean
+    up like a cancel; an unexpected error is one 'internal error' line, its traceback in the debug log."""
+    from ..engine.atomic import interrupt_text, terminate_as_interrupt
+    from ..engine.errors import Cancelled, EngineError
+
+    try:
+        with terminate_as_interrupt():
+            yield
+    except Cancelled as exc:
+        raise QgsProcessingException(f"{exc}; {nothing}") from None
+    except KeyboardInterrupt as exc:
+        raise QgsProcessingException(f"cancelled: {interrupt_text(exc)}; {nothing}") from None
+    except EngineError as exc:
+        raise QgsProcessingException(str(exc)) from None
+    except QgsProcessingException:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one line for the user, the traceback for a bug report
+        if feedback is not None:
+            feedback.pushDebugInfo(traceback.format_exc())
+        raise QgsProcessingException(f"internal error ({type(exc).__name__}): {exc}") from None

@@ -1,9 +1,17 @@
 """QGIS layers in and out: input layers to plain file paths, results back to layers (main thread only)."""
 from __future__ import annotations
 
-from typing import Optional
+import os
+from typing import Any, Dict, List, Optional
 
-from qgis.core import QgsMapLayer, QgsProject, QgsProviderRegistry, QgsRasterLayer
+from qgis.core import (
+    QgsMapLayer,
+    QgsProcessingAlgorithm,
+    QgsProcessingContext,
+    QgsProject,
+    QgsProviderRegistry,
+    QgsRasterLayer,
+)
 
 from ..engine.errors import EngineError
 from .rendering import apply_rendering
@@ -26,6 +34,28 @@ def raster_path(layer: Optional[QgsMapLayer], role: str) -> str:
         raise EngineError(f"{role} layer '{layer.name()}' is one table of a container file; "
                           "export it to a GeoTIFF first")
     return str(parts.get("path") or layer.source())
+
+
+def raster_parameter_path(alg: QgsProcessingAlgorithm, parameters: Dict[str, Any], name: str,
+                          context: QgsProcessingContext, role: str) -> str:
+    """File path of a raster parameter. A plain path to a file is used as it is: loading it as a
+    QgsRasterLayer would compute its statistics and leave a .aux.xml next to the user's input. Layer ids,
+    names and anything else go through QGIS (raster_path)."""
+    value = parameters.get(name)
+    if isinstance(value, str) and value and os.path.isfile(value):
+        return value
+    return raster_path(alg.parameterAsRasterLayer(parameters, name, context), role)
+
+
+def raster_list_parameter_paths(alg: QgsProcessingAlgorithm, parameters: Dict[str, Any], name: str,
+                                context: QgsProcessingContext, role: str) -> List[str]:
+    """File paths of a multiple-layer parameter, plain file paths used as they are (raster_parameter_path)."""
+    value = parameters.get(name)
+    items = value if isinstance(value, (list, tuple)) else [value] if value else []
+    if items and all(isinstance(v, str) and os.path.isfile(v) for v in items):
+        return [str(v) for v in items]
+    layers = alg.parameterAsLayerList(parameters, name, context)
+    return [raster_path(layer, f"{role} {k + 1}") for k, layer in enumerate(layers)]
 
 
 def add_result_layer(path: str, name: str) -> QgsRasterLayer:

@@ -16,12 +16,11 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ..engine.errors import Cancelled, EngineError
 from ..engine.progress import CancelToken
 from ..engine.request import DEFAULT_METHOD, PansharpenRequest
 from . import choices
-from .feedback import FeedbackProgress
-from .layers import raster_path
+from .feedback import FeedbackProgress, engine_errors
+from .layers import raster_parameter_path
 from .processing_adapt import HELP as ADAPT_HELP
 from .processing_adapt import adapt_from_parameters, adapt_parameters
 from .processing_params import advanced, enum_param
@@ -51,7 +50,10 @@ class PansharpenAlgorithm(QgsProcessingAlgorithm):
         return ("Fuses a panchromatic (PAN, one band) and a multispectral (MS) raster into a GeoTIFF "
                 "on the PAN grid with the MS bands. The MS is aligned to the PAN with GDAL when needed; "
                 "the sensor preset (MTF gains) is guessed from metadata when SENSOR is auto. "
-                "OPTIONS are method options as key=value;key=value.<br>"
+                "OPTIONS are method options as key=value;key=value (a key the method does not know is "
+                "refused). Choice parameters (METHOD, SENSOR, OUTPUT_DTYPE, DEVICE, ADAPT, ...) take the "
+                "option's name, e.g. METHOD=gsa, not its number: the numbers that qgis_process help lists "
+                "shift whenever a method is added, so they are refused.<br>"
                 "MODEL_FILE, when set, is the method instead of METHOD: a saved model file (.safetensors "
                 "with its .json sidecar, e.g. from pansharpen_adapt:adapt_sensor), checked against its "
                 "sha256; ADAPT works on top of it.<br>" + ADAPT_HELP
@@ -90,8 +92,8 @@ class PansharpenAlgorithm(QgsProcessingAlgorithm):
         """The algorithm's one place that turns parameter values into a PansharpenRequest."""
         adapt, adapt_options = adapt_from_parameters(self, parameters, context)
         return PansharpenRequest(
-            pan=raster_path(self.parameterAsRasterLayer(parameters, self.PAN, context), "PAN"),
-            ms=raster_path(self.parameterAsRasterLayer(parameters, self.MS, context), "MS"),
+            pan=raster_parameter_path(self, parameters, self.PAN, context, "PAN"),
+            ms=raster_parameter_path(self, parameters, self.MS, context, "MS"),
             output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
             method=(self.parameterAsFile(parameters, self.MODEL_FILE, context).strip()
                     or self.parameterAsEnumString(parameters, self.METHOD, context)),
@@ -111,13 +113,9 @@ class PansharpenAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException(problem)
         from ..engine.pipeline import run
 
-        try:
+        with engine_errors(feedback):
             request = self.build_request(parameters, context)
             result = run(request, FeedbackProgress(feedback), CancelToken(is_cancelled=feedback.isCanceled))
-        except Cancelled as exc:
-            raise QgsProcessingException(f"{exc}; nothing was written") from None
-        except EngineError as exc:
-            raise QgsProcessingException(str(exc)) from None
         for note in result.notes:
             feedback.pushInfo(f"note: {note}")
         feedback.pushInfo(f"sensor {result.sensor}: {result.sensor_reason}")

@@ -7,7 +7,9 @@ import sys
 from typing import Any
 
 from ..assess import DEFAULT_MAX_SIZE
+from ..atomic import write_text
 from ..errors import EngineError
+from ..paths import check_job_paths, optional, raster_reads
 from ..request import DEVICES
 from .cli_args import adapt_options_from_args, add_adapt_option_flags
 
@@ -38,6 +40,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.max_size < 64:
         raise EngineError(f"--max-size must be at least 64, got {args.max_size}")
     pairs = find_pairs(args.pairs)
+    reads = [r for p in pairs for r in (*raster_reads("PAN", p.pan), *raster_reads("MS", p.ms))]
+    check_job_paths(reads, optional("JSON", args.json))
     plan = plan_runs(split_list(args.methods, "methods"), split_list(args.adapt, "adaptations"))
     with progress_bar(args.quiet) as progress:
         def announce(i: int, n: int, text: str) -> None:
@@ -56,10 +60,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                            swift_options=parse_options(args.swift_option))
     print(markdown_table(records))
     if args.json:
-        try:
-            with open(args.json, "w", encoding="utf-8") as f:
-                json.dump(records, f, indent=2)
-        except OSError as exc:
-            raise EngineError(f"cannot write {args.json}: {exc.strerror or exc}") from None
+        write_text(args.json, json.dumps(records, indent=2), "JSON")
         print(f"wrote {args.json}", file=sys.stderr)
     return 0

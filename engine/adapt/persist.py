@@ -16,11 +16,14 @@ import torch
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
+from ..atomic import write_bytes
 from ..backbones.base import Backbone
 from ..errors import EngineError
+from ..weights import sha256_of
 from .tailor import TAILORS, TailoredBackbone, build_tailor
 
-FORMAT = "pansharpen-adapt-tailor/1"
+FORMAT = "pansharpen-adapt-tailor/2"
+_OLD_FORMATS = ("pansharpen-adapt-tailor/1",)  # no checksum: refused with a hint to save again
 _MAX_BYTES = 64 * 1024 * 1024  # a tailor is a few kB; refuse to read anything huge as one
 
 
@@ -36,16 +39,19 @@ def tailor_metadata(net: TailoredBackbone, backbone: str, bands: int, sensor: st
 def save_tailor(path: str, net: TailoredBackbone, meta: Dict[str, Any]) -> None:
     """Write the tailor's state and `meta` (see tailor_metadata) to `path`, atomically."""
     state = {k: v.detach().to("cpu").contiguous() for k, v in net.tailor.state_dict().items()}
-    data = save_safetensors(state, metadata={"tailor": json.dumps(meta, sort_keys=True)})
-    tmp = f"{path}.part"
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except OSError as exc:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise EngineError(f"cannot write tailor file {path}: {exc.strerror or exc}") from None
+    # The checksum covers the tensor bytes (the header cannot hold its own hash); a damaged header fails to
+    # parse or no longer matches the record.
+    payload = _payload(save_safetensors(state))
+    record = {**meta, "tensors_sha256": sha256_of(payload)}
+    data = save_safetensors(state, metadata={"tailor": json.dumps(record, sort_keys=True)})
+    if _payload(data) != payload:  # safetensors lays tensors out independently of the metadata
+        raise RuntimeError("tailor tensors moved when the metadata was added")
+    write_bytes(path, data, "tailor file")
+
+
+def _payload(data: bytes) -> bytes:
+    """The tensor bytes of a safetensors file (after its 8-byte length and JSON header)."""
+    return data[8 + int.from_bytes(data[:8], "little"):]
 
 
 def _header_metadata(data: bytes, path: str) -> Dict[str, Any]:
@@ -61,8 +67,16 @@ def _header_metadata(data: bytes, path: str) -> Dict[str, Any]:
         meta = json.loads(header["__metadata__"]["tailor"])
     except (ValueError, KeyError, TypeError):
         raise bad from None
+    if isinstance(meta, dict) and meta.get("format") in _OLD_FORMATS:
+        raise EngineError(f"tailor file {path} was saved by an earlier version without a checksum; "
+                          "train and save it again (--save-tailor)")
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise bad
+    digest = sha256_of(data[8 + size:])
+    if digest != meta.get("tensors_sha256"):
+        raise EngineError(f"tailor file {path} fails its sha256 check (recorded "
+                          f"{str(meta.get('tensors_sha256'))[:12]}..., file {digest[:12]}...); refusing to "
+                          "load it")
     return meta
 
 

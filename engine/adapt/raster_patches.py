@@ -44,8 +44,8 @@ def _candidates(pair: AlignedPair, size: int, rng: np.random.Generator) -> List[
 
 
 def has_masks(pair: AlignedPair) -> bool:
-    """Whether the pair can hold invalid pixels (a mask on the PAN or the MS)."""
-    return bool(pair.pan.has_mask or pair.ms_has_mask)
+    """Whether the pair can hold invalid pixels (a mask on the PAN or the MS, or NaN / inf floats)."""
+    return pair.may_be_invalid
 
 
 def valid_pixels(pair: AlignedPair, block: Block) -> Tuple[int, np.ndarray]:

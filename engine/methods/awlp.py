@@ -19,7 +19,7 @@ Deviations from the toolbox:
   replicate borders.
 - Shares: M~_k is clamped at 0 (bicubic overshoot below zero) and a pixel whose intensity is not positive
   gets share 1 (additive injection) instead of dividing by eps; signed or offset data (a band with a
-  negative image-wide minimum) are shifted as for MTF-GLP-HPM-R (regression.positive_offsets) for the
+  negative image-wide minimum) are shifted as for MTF-GLP-HPM-R (base.positive_offsets) for the
   shares only. Non-negative data use the published shares unchanged.
 """
 from __future__ import annotations
@@ -31,9 +31,9 @@ import torch.nn.functional as F
 
 from ..errors import EngineError
 from ..physics.mtf import TAPS, mtf_filter, mtf_kernels
-from .base import FusionContext, Method
+from .base import FusionContext, Method, positive_offsets
 from .multiresolution import _match_coefficients
-from .regression import distinct_gains, positive_offsets
+from .regression import distinct_gains
 
 B3 = (1 / 16, 4 / 16, 6 / 16, 4 / 16, 1 / 16)
 LOWPASS = ("atrous", "mtf")

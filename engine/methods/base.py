@@ -80,9 +80,15 @@ class Method:
     #: fuse several blocks at once on the CPU (one thread each, torch intra-op threads 1); suits chains of
     #: small memory-bound operations, not large convolutions
     block_parallel: bool = False
+    #: the keys of PansharpenRequest.options this method reads; any other key is refused (request.py)
+    option_keys: Tuple[str, ...] = ()
     #: the method's fit needs image-wide moments of its own feature maps (filtered, upsampled or degraded
     #: images; moment_features), gathered by a second block-wise pass (engine/moments.py) into stats.moments
     needs_moments: bool = False
+
+    def needs_stats_for(self, ms_dtype: np.dtype) -> bool:
+        """Whether the run needs the statistics pass for an MS of this type (default: needs_stats)."""
+        return self.needs_stats
 
     def halo(self, ratio: int) -> int:
         """PAN pixels of context each output pixel depends on (bicubic upsampling: 2 MS pixels)."""
@@ -109,6 +115,16 @@ def match(x: torch.Tensor, src_mean: float, src_std: float, dst_mean: torch.Tens
           dst_std: torch.Tensor | float) -> torch.Tensor:
     """Affine histogram matching: (x - src_mean) * dst_std / src_std + dst_mean."""
     return (x - src_mean) * (dst_std / max(src_std, 1e-12)) + dst_mean
+
+
+def positive_offsets(stats: GlobalStats) -> np.ndarray:
+    """(C,) offsets for multiplicative injection on signed data: 0 for a band whose image-wide minimum is
+    >= 0; otherwise std_k - min_k, which puts the band's minimum one standard deviation above zero.
+
+    Ratios of values near zero (signed or offset data: int16 with negatives, reflectance differences)
+    explode; on the shifted band they stay near 1, and shifting back keeps the band's own levels."""
+    low = stats.ms_min if stats.ms_min is not None else np.zeros(stats.n_bands)
+    return np.where(low < 0, stats.ms_std() - low, 0.0)
 
 
 def safe_divide(num: torch.Tensor, den: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:

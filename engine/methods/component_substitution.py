@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .base import FusionContext, Method, match, parse_weights
+from .base import FusionContext, Method, match, parse_weights, positive_offsets
 
 
 def weighted_sum(up: torch.Tensor, weights: np.ndarray) -> torch.Tensor:
@@ -24,20 +24,36 @@ def weighted_sum(up: torch.Tensor, weights: np.ndarray) -> torch.Tensor:
 
 
 class Brovey(Method):
+    """As gdal_pansharpen. Signed MS data (a band with a negative image-wide minimum; the statistics pass
+    runs only for signed and float MS, see needs_stats_for): bands shifted up by positive_offsets s_k and
+    the PAN by sum_k w_k s_k, so that the pseudo-PAN keeps away from zero, F_k = (M_k + s_k)(P + S) /
+    (I + S) - s_k; data without negative values give GDAL's result unchanged."""
+
     name, title, family = "brovey", "Brovey (GDAL weighted)", "component substitution"
     summary = "out = MS * PAN / sum(w * MS); weights option as in gdal_pansharpen, default 1/C"
+    option_keys = ("weights",)
     needs_stats = False
     block_parallel = True
+
+    def needs_stats_for(self, ms_dtype: np.dtype) -> bool:
+        """Statistics (for the MS minimum) only when the MS type can hold negative values."""
+        return np.dtype(ms_dtype).kind in "if"
 
     def halo(self, ratio: int) -> int:
         return 2 * ratio  # pixel-wise in the PAN: only the upsampling's 2 MS pixels of context
 
     def fuse(self, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
         up = self.upsampled(ms, ctx)
-        pseudo = weighted_sum(up, parse_weights(ctx.options.get("weights"), ms.shape[1]))
+        weights = parse_weights(ctx.options.get("weights"), ms.shape[1])
+        shift = positive_offsets(ctx.stats) if ctx.stats is not None else np.zeros(ms.shape[1])
+        if shift.any():
+            up.add_(ctx.tensor(shift, up))
+            pan = pan + float(weights @ shift)
+        pseudo = weighted_sum(up, weights)
         # GDAL: factor 0 where the pseudo-PAN is 0; PAN / 0 gives inf or nan here, both mapped to 0.
         factor = torch.nan_to_num_(pan / pseudo, nan=0.0, posinf=0.0, neginf=0.0)
-        return up.mul_(factor)
+        out = up.mul_(factor)
+        return out.sub_(ctx.tensor(shift, out)) if shift.any() else out
 
 
 def _inject(up: torch.Tensor, pan: torch.Tensor, intensity: torch.Tensor, gains: np.ndarray,

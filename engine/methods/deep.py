@@ -54,6 +54,7 @@ class DeepMethod(Method):
 
     family = "deep backbone"
     needs_stats = True  # the data maximum picks the normalisation scale
+    option_keys = ("half",)
 
     def __init__(self, backbone: str) -> None:
         cls = BACKBONES[backbone]

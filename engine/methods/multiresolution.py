@@ -15,7 +15,7 @@ import torch.nn.functional as F
 
 from ..physics.mtf import TAPS, mtf_kernels
 from ..physics.resample import upsample
-from .base import FusionContext, Method, safe_divide
+from .base import FusionContext, Method, positive_offsets, safe_divide
 
 
 def _match_coefficients(ctx: FusionContext) -> Tuple[np.ndarray, np.ndarray]:
@@ -99,13 +99,22 @@ class MTFGLP(Method):
 
 
 class MTFGLPHPM(MTFGLP):
+    """Signed or offset MS (a band with a negative image-wide minimum): the band and its matched PAN are
+    shifted up by positive_offsets for the modulation and back after, so the ratio P_k / lowpass(P_k) is
+    taken away from zero (on such data the plain formula exploded to thousands of times the MS range);
+    non-negative data get the published formula unchanged."""
+
     name, title = "mtf_glp_hpm", "MTF-GLP-HPM"
     summary = "GLP with the sensor's MTF-matched Gaussian; multiplicative (high-pass modulation) injection"
 
     def fuse(self, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
         a, b = _match_coefficients(ctx)
+        shift = positive_offsets(ctx.require_stats())
         up = self.upsampled(ms, ctx)
-        at, bt = ctx.tensor(a, up), ctx.tensor(b, up)
+        at, bt = ctx.tensor(a, up), ctx.tensor(b + shift, up)
         low = upsample(band_decimated(pan, ctx), ctx.ratio, ctx.upsampler)
-        low = torch.addcmul(bt, low, at)  # lowpass(P_k) = a_k lowpass(PAN) + b_k
-        return up.mul_(safe_divide(torch.addcmul(bt, pan, at), low))
+        low = torch.addcmul(bt, low, at)  # lowpass(P_k) = a_k lowpass(PAN) + b_k (+ shift_k)
+        if not shift.any():
+            return up.mul_(safe_divide(torch.addcmul(bt, pan, at), low))
+        st = ctx.tensor(shift, up)
+        return up.add_(st).mul_(safe_divide(torch.addcmul(bt, pan, at), low)).sub_(st)

@@ -28,8 +28,8 @@ Deviations from the toolbox, all project conventions shared with mtf_glp:
 - Decimation at coarse-cell centres (the toolbox keeps pixel j*r + r//2), separable MTF kernels
   (physics/mtf.py) and the run's upsampler (bicubic by default; `--upsampler interp23tap` is the toolbox's).
 - Signed or offset MS data (HPM-R): a band whose image-wide minimum is negative is shifted up by its
-  standard deviation minus its minimum before the modulation and back after (positive_offsets); bands with
-  non-negative values use the published formula unchanged.
+  standard deviation minus its minimum before the modulation and back after (base.positive_offsets); bands
+  with non-negative values use the published formula unchanged.
 """
 from __future__ import annotations
 
@@ -39,16 +39,9 @@ import numpy as np
 import torch
 
 from ..physics.resample import upsample
-from ..stats import GlobalStats, Moments
-from .base import FusionContext, safe_divide
+from ..stats import Moments
+from .base import FusionContext, positive_offsets, safe_divide
 from .multiresolution import MTFGLP, band_decimated, decimated_lowpass
-
-
-def positive_offsets(stats: GlobalStats) -> np.ndarray:
-    """(C,) offsets for multiplicative injection on signed data: 0 for a band whose image-wide minimum is
-    >= 0; otherwise std_k - min_k, which puts the band's minimum one standard deviation above zero."""
-    low = stats.ms_min if stats.ms_min is not None else np.zeros(stats.n_bands)
-    return np.where(low < 0, stats.ms_std() - low, 0.0)
 
 
 def distinct_gains(ctx: FusionContext) -> Tuple[Tuple[float, ...], List[int]]:

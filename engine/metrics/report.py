@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
-from ..errors import EngineError
+from ..atomic import write_text
 from .catalogue import INDEX_INFO
 
 REPORT_VERSION = 1
@@ -75,12 +75,7 @@ class AssessmentReport:
             json.dump(self.to_dict(), sys.stdout, indent=2)
             sys.stdout.write("\n")
             return
-        try:
-            with open(path, "w", encoding="utf-8") as f:
-                json.dump(self.to_dict(), f, indent=2)
-                f.write("\n")
-        except OSError as exc:
-            raise EngineError(f"cannot write the report {path}: {exc.strerror or exc}") from None
+        write_text(path, json.dumps(self.to_dict(), indent=2) + "\n", "report")
 
     def table(self) -> str:
         """Plain-text table: index, value, direction, ideal; then sensor, region and timings."""

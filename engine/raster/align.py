@@ -16,6 +16,15 @@ from .inputs import GeoTransform, RasterInfo
 SAME_CRS_TOLERANCE = 0.02  # relative deviation of the ratio from an integer
 REPROJECTED_TOLERANCE = 0.05
 MAX_RATIO = 8
+#: grid positions closer than this (in PAN pixels) are the same position: origins of real products carry
+#: rounding artefacts (1e-5 m) that must neither drop a row nor cause a warp
+GRID_TOLERANCE = 1e-3
+
+
+def snap(value: float) -> float:
+    """value rounded to the nearest integer when within GRID_TOLERANCE of it (PAN pixel units)."""
+    nearest = round(value)
+    return float(nearest) if abs(value - nearest) <= GRID_TOLERANCE else value
 
 
 @dataclass
@@ -52,6 +61,17 @@ class AlignedPair:
     def ms_has_mask(self) -> bool:
         """True when MS pixels can be invalid (nodata, mask, or outside the warped source)."""
         return self.ms.has_mask or (self.warped and self.ms.nodata is None) or self.ms.nodata is not None
+
+    @property
+    def may_be_invalid(self) -> bool:
+        """True when any input pixel can be invalid: masks, or float data (NaN and +-inf are invalid)."""
+        return self.pan.may_be_invalid or self.ms_has_mask or self.ms.dtype.kind == "f"
+
+    @property
+    def nonfinite_only(self) -> bool:
+        """True when the only possible invalid pixels are non-finite floats (no declared nodata or mask):
+        the output then declares nodata only if such pixels were found."""
+        return self.may_be_invalid and not (self.pan.has_mask or self.ms_has_mask)
 
 
 def integer_ratio(value: float, tolerance: float) -> int:
@@ -107,12 +127,22 @@ def _align_by_size(pan: RasterInfo, ms: RasterInfo) -> AlignedPair:
     notes = ["no georeference on an input: ratio taken from the raster sizes, grids assumed to share "
              "their top-left corner"]
     width, height = min(pan.width, ms.width * ratio), min(pan.height, ms.height * ratio)
-    return _pair(pan, ms, ratio, (0, 0, width, height), (0, 0), notes)
+    pair = _pair(pan, ms, ratio, (0, 0, width, height), (0, 0), notes)
+    if pan.geotransform is None and ms.geotransform is not None:
+        # The MS grid refined by the ratio places the output; dropping the MS georeference would hand the
+        # user an image that no longer lies anywhere on the map.
+        g = ms.geotransform
+        pair.geotransform = (g[0], g[1] / ratio, 0.0, g[3], 0.0, g[5] / ratio)
+        pair.crs_wkt = ms.crs_wkt
+        notes[0] = ("the PAN has no georeference: output placed with the MS's, PAN assumed to share the "
+                    "MS's top-left corner (ratio from the raster sizes)")
+    return pair
 
 
 def _overlap_1d(offset: float, ms_len: int, ratio: int, pan_len: int) -> Tuple[int, int]:
-    start = max(0, math.ceil(offset - 1e-6))
-    end = min(pan_len, math.floor(offset + ratio * ms_len + 1e-6))
+    """PAN pixel range [start, end) covered by an MS starting at `offset` PAN px (already snapped)."""
+    start = max(0, math.ceil(snap(offset)))
+    end = min(pan_len, math.floor(snap(offset + ratio * ms_len)))
     return start, end
 
 
@@ -124,7 +154,7 @@ def _align_same_crs(pan: RasterInfo, ms: RasterInfo, resampling: str) -> Aligned
     ratio = integer_ratio(mgt[1] / pgt[1], SAME_CRS_TOLERANCE)
     if integer_ratio(mgt[5] / pgt[5], SAME_CRS_TOLERANCE) != ratio:
         raise EngineError("MS/PAN resolution ratios differ between x and y")
-    px, py = (mgt[0] - pgt[0]) / pgt[1], (mgt[3] - pgt[3]) / pgt[5]
+    px, py = snap((mgt[0] - pgt[0]) / pgt[1]), snap((mgt[3] - pgt[3]) / pgt[5])
     x0, x1 = _overlap_1d(px, ms.width, ratio, pan.width)
     y0, y1 = _overlap_1d(py, ms.height, ratio, pan.height)
     if x1 - x0 < ratio or y1 - y0 < ratio:
@@ -133,7 +163,8 @@ def _align_same_crs(pan: RasterInfo, ms: RasterInfo, resampling: str) -> Aligned
     notes: List[str] = []
     if not pan.crs_wkt or not ms.crs_wkt:
         notes.append("an input has no CRS: both assumed to share one")
-    if abs(fx - round(fx)) < 1e-3 and abs(fy - round(fy)) < 1e-3:
+    tol = GRID_TOLERANCE / ratio  # fx, fy are in MS pixels
+    if abs(fx - round(fx)) <= tol and abs(fy - round(fy)) <= tol:
         return _pair(pan, ms, ratio, (x0, y0, x1, y1), (round(fx), round(fy)), notes)
     if not pan.crs_wkt or pgt[5] > 0:
         notes.append(f"MS grid offset by a fraction of a pixel ({fx:.2f}, {fy:.2f}); rounded, not warped")
@@ -172,10 +203,10 @@ def _align_reprojected(pan: RasterInfo, ms: RasterInfo, resampling: str) -> Alig
     ratio = integer_ratio(ms_px / abs(pgt[1]), REPROJECTED_TOLERANCE)
     if pgt[5] > 0:
         raise EngineError("PAN geotransform is not north-up; warp it to a north-up grid first")
-    x0 = max(0, math.ceil((minx - pgt[0]) / pgt[1] - 1e-6))
-    x1 = min(pan.width, math.floor((maxx - pgt[0]) / pgt[1] + 1e-6))
-    y0 = max(0, math.ceil((maxy - pgt[3]) / pgt[5] - 1e-6))
-    y1 = min(pan.height, math.floor((miny - pgt[3]) / pgt[5] + 1e-6))
+    x0 = max(0, math.ceil(snap((minx - pgt[0]) / pgt[1])))
+    x1 = min(pan.width, math.floor(snap((maxx - pgt[0]) / pgt[1])))
+    y0 = max(0, math.ceil(snap((maxy - pgt[3]) / pgt[5])))
+    y1 = min(pan.height, math.floor(snap((miny - pgt[3]) / pgt[5])))
     if x1 - x0 < ratio or y1 - y0 < ratio:
         raise EngineError("PAN and MS do not overlap")
     notes = ["MS and PAN have different CRSs: MS warped onto the PAN grid"]

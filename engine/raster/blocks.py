@@ -11,6 +11,7 @@ from typing import List, Optional, Tuple
 import numpy as np
 from osgeo import gdal
 
+from ..errors import EngineError
 from .align import AlignedPair
 
 
@@ -108,6 +109,30 @@ def read_valid(ds: gdal.Dataset, bands: List[int], x: int, y: int, w: int, h: in
     return valid
 
 
+def read_checked(ds: gdal.Dataset, bands: List[int], x: int, y: int, w: int, h: int,
+                 alpha: Optional[int] = None, masked: bool = True, floats: bool = False,
+                 name: str = "") -> Tuple[np.ndarray, Optional[np.ndarray]]:
+    """(float32 (C, h, w) data, (h, w) validity or None when every pixel is valid) of a window.
+
+    masked: read the GDAL masks and alpha (read_valid); floats: the source holds floats, whose NaN and
+    +-inf values are invalid in every band (they would spread through any filter). Non-finite values
+    left in the data are the caller's to fill (fusion.fill_invalid). A failed read (a truncated or
+    corrupt file) raises EngineError naming the file (`name`, else the dataset's)."""
+    try:
+        data = read_padded(ds, bands, x, y, w, h)
+        valid = read_valid(ds, bands, x, y, w, h, alpha=alpha) if masked else None
+    except RuntimeError as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        detail = detail.replace(f"{ds.GetDescription()}, ", "")  # GDAL repeats the path
+        what = name or ds.GetDescription()
+        raise EngineError(f"cannot read {what}: truncated or corrupt file ({detail})") from None
+    if floats:
+        finite = np.isfinite(data).all(axis=0)
+        if not finite.all():
+            valid = finite if valid is None else valid & finite
+    return data, valid
+
+
 @dataclass
 class BlockData:
     """Inputs of one extended block: PAN (H, W), MS (C, H/r, W/r) as float32, and validity masks."""
@@ -126,16 +151,18 @@ def read_ms(pair: AlignedPair, block: Block,
     ex, ey = block.x - block.halo, block.y - block.halo
     args = (pair.ms_source, pair.ms_bands, pair.ms_x0 + ex // r, pair.ms_y0 + ey // r,
             block.ext_w // r, block.ext_h // r)
-    valid = read_valid(*args, alpha=pair.ms_alpha) if with_masks and pair.ms_has_mask else None
-    return read_padded(*args), valid
+    return read_checked(*args, alpha=pair.ms_alpha, masked=with_masks and pair.ms_has_mask,
+                        floats=with_masks and pair.ms.dtype.kind == "f", name=f"the MS raster {pair.ms.path}")
 
 
 def read_block(pair: AlignedPair, block: Block, with_masks: bool = True) -> BlockData:
-    """Read the extended window of `block` from the PAN and the coarse MS source."""
+    """Read the extended window of `block` from the PAN and the coarse MS source (validity: masks and
+    non-finite floats, unless with_masks is False)."""
     ex, ey = block.x - block.halo, block.y - block.halo
     pan_args = (pair.pan.dataset, [pair.pan.bands[0]], pair.pan_x0 + ex, pair.pan_y0 + ey, block.ext_w,
                 block.ext_h)
-    pan = read_padded(*pan_args)[0]
-    pan_valid = read_valid(*pan_args, alpha=pair.pan.alpha) if with_masks and pair.pan.has_mask else None
+    pan, pan_valid = read_checked(*pan_args, alpha=pair.pan.alpha, masked=with_masks and pair.pan.has_mask,
+                                  floats=with_masks and pair.pan.dtype.kind == "f",
+                                  name=f"the PAN raster {pair.pan.path}")
     ms, ms_valid = read_ms(pair, block, with_masks)
-    return BlockData(pan, ms, pan_valid, ms_valid)
+    return BlockData(pan[0], ms, pan_valid, ms_valid)

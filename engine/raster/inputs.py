@@ -42,6 +42,12 @@ class RasterInfo:
     hint_text: str
 
     @property
+    def may_be_invalid(self) -> bool:
+        """True when pixels can be invalid: a mask (nodata, alpha, mask band) or floats, whose NaN and
+        +-inf values are invalid pixels like nodata (found per block as they are read)."""
+        return self.has_mask or self.dtype.kind == "f"
+
+    @property
     def srs(self) -> Optional[osr.SpatialReference]:
         """Spatial reference with traditional GIS axis order, or None."""
         if not self.crs_wkt:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 import queue
 import threading
-import uuid
 from types import TracebackType
 from typing import Dict, Optional, Sequence, Type
 
 import numpy as np
 from osgeo import gdal
 
+from ..atomic import os_error_text, remove_stale_partials, temporary_path
 from ..errors import EngineError
 from .dtypes import gdal_type
 from .inputs import GeoTransform
@@ -32,12 +32,6 @@ def creation_options(dtype: np.dtype) -> list:
             f"PREDICTOR={predictor}", "BIGTIFF=IF_SAFER", "NUM_THREADS=ALL_CPUS", "INTERLEAVE=PIXEL",
             # spectral bands, never RGB + alpha (GTiff's default for 3- and 4-band Byte images)
             "PHOTOMETRIC=MINISBLACK", "ALPHA=NO"]
-
-
-def temporary_path(path: str) -> str:
-    """A hidden, unique sibling of path (same folder, so the final rename is atomic)."""
-    folder, name = os.path.split(os.path.abspath(path))
-    return os.path.join(folder, f".partial-{uuid.uuid4().hex[:12]}-{name}")
 
 
 class _RowTracker:
@@ -66,6 +60,7 @@ class AtomicGeoTiff:
                  geotransform: Optional[GeoTransform], crs_wkt: str, nodata: Optional[float],
                  descriptions: Sequence[str], metadata: Dict[str, str]) -> None:
         self.path = path
+        remove_stale_partials(path)
         self.temp_path = temporary_path(path)
         self.dtype = np.dtype(dtype)
         try:
@@ -75,7 +70,7 @@ class AtomicGeoTiff:
         except RuntimeError as exc:
             self.ds = None
             self._remove_temp()
-            raise EngineError(f"cannot create the output {path}: {str(exc).strip()}") from None
+            raise EngineError(f"cannot create the output {path}: {os_error_text(exc, path)}") from None
         self._rows = _RowTracker(width, height)
         self._queue: queue.Queue = queue.Queue(maxsize=QUEUE_BLOCKS)
         self._error: Optional[BaseException] = None
@@ -94,6 +89,13 @@ class AtomicGeoTiff:
             if nodata is not None:
                 band.SetNoDataValue(nodata)
         self.ds.SetMetadata(metadata)
+
+    def declare_nodata(self, value: float) -> None:
+        """Declare every band's nodata value once the pixels are written (before commit)."""
+        self._stop()
+        self._raise_error()
+        for i in range(self.ds.RasterCount):
+            self.ds.GetRasterBand(i + 1).SetNoDataValue(value)
 
     def write(self, x: int, y: int, data: np.ndarray) -> None:
         """Queue (C, h, w) data of the output type for output pixel (x, y); blocks while the queue is full."""
@@ -122,33 +124,55 @@ class AtomicGeoTiff:
 
     def _raise_error(self) -> None:
         if self._error is not None:
-            raise EngineError(f"cannot write the output {self.path}: {str(self._error).strip()}")
+            raise EngineError(f"cannot write the output {self.path}: {os_error_text(self._error, self.path)}")
 
     def _stop(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
 
     def commit(self) -> None:
         """Finish writing, flush, close and move the finished file into place."""
         self._stop()
         self._raise_error()
+        reason = None
         try:
             self.ds.FlushCache()
-            self.ds = None
         except RuntimeError as exc:
-            raise EngineError(f"cannot write the output {self.path}: {str(exc).strip()}") from None
+            reason = os_error_text(exc, self.path)  # exc (whose frames hold the dataset) dies here
+        reason = self._close(quiet=reason is not None) or reason
+        if reason:
+            raise EngineError(f"cannot write the output {self.path}: {reason}")
         stale_aux = self.path + ".aux.xml"  # belonged to the file being replaced
         os.replace(self.temp_path, self.path)
         for aux in (self.temp_path + ".aux.xml", stale_aux):
             if os.path.exists(aux):
                 os.remove(aux)
 
+    def _close(self, quiet: bool) -> Optional[str]:
+        """Close the dataset (GDAL writes what is left); the reason when that fails. quiet: GDAL's own
+        messages are muted (the write already failed: one line says why, not a cascade)."""
+        if self.ds is None:
+            return None
+        if quiet:
+            gdal.PushErrorHandler("CPLQuietErrorHandler")
+        try:
+            self.ds = None
+        except RuntimeError as exc:
+            self.ds = None
+            return os_error_text(exc, self.path)
+        finally:
+            if quiet:
+                gdal.PopErrorHandler()
+        return None
+
     def abort(self) -> None:
         """Stop the writer, close and delete the temporary file; the target path is left untouched."""
         if self._thread.is_alive():
             self._error = self._error or RuntimeError("aborted")
             self._stop()
-        self.ds = None
+        self._error = None  # its traceback's frames may hold the dataset open
+        self._close(quiet=True)
         self._remove_temp()
 
     def _remove_temp(self) -> None:

@@ -16,7 +16,7 @@ import torch
 
 from ..backbones.base import Backbone
 from ..progress import CancelToken, ProgressCallback
-from ..raster.blocks import Block, read_block
+from ..raster.blocks import Block
 from .scenes import Candidate, Scene, read_patch
 
 FEATURE_BATCH = 16
@@ -43,7 +43,7 @@ def statistics_embedding(scenes: Sequence[Scene], cands: Sequence[Candidate], si
             cancel.check()
             progress(k / len(cands), f"sample: describing patch {k + 1}/{len(cands)}")
         s = scenes[i]
-        data = read_block(s.pair, Block(x, y, size, size, 0, size, size), with_masks=False)
+        data = s.read(Block(x, y, size, size, 0, size, size))
         rows.append(patch_statistics(data.pan / s.scale, data.ms / s.scale, s.pair.ratio))
     return np.stack(rows)
 

@@ -18,6 +18,7 @@ import torch
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
+from ..atomic import os_error_text, remove_stale_partials, temporary_path
 from ..backbones import BACKBONES, Backbone
 from ..errors import EngineError
 from ..weights import sha256_of
@@ -32,12 +33,13 @@ def sidecar_path(path: str) -> str:
     return os.path.splitext(path)[0] + ".json"
 
 
-def _write_atomic(path: str, data: bytes) -> str:
-    """Write data to a temporary file next to `path`; returns the temporary path (caller renames)."""
-    tmp = f"{path}.part"
-    with open(tmp, "wb") as f:
+def _write_atomic(path: str, data: bytes, tmps: List[str]) -> None:
+    """Write data to a temporary file next to `path`, recorded in tmps first (the caller renames, and
+    removes whatever is left there)."""
+    remove_stale_partials(path)
+    tmps.append(temporary_path(path))
+    with open(tmps[-1], "wb") as f:
         f.write(data)
-    return tmp
 
 
 def save_model(path: str, net: Backbone, meta: Dict[str, Any]) -> Dict[str, Any]:
@@ -51,13 +53,13 @@ def save_model(path: str, net: Backbone, meta: Dict[str, Any]) -> Dict[str, Any]
     tmps: List[str] = []
     done = False
     try:
-        tmps.append(_write_atomic(path, data))
-        tmps.append(_write_atomic(side, json.dumps(entry, indent=1, sort_keys=True).encode("utf-8")))
+        _write_atomic(path, data, tmps)
+        _write_atomic(side, json.dumps(entry, indent=1, sort_keys=True).encode("utf-8"), tmps)
         os.replace(tmps[0], path)
         os.replace(tmps[1], side)
         done = True
     except OSError as exc:
-        raise EngineError(f"cannot write model file {path}: {exc.strerror or exc}") from None
+        raise EngineError(f"cannot write model file {path}: {os_error_text(exc, path)}") from None
     finally:  # also on KeyboardInterrupt: no temporary file, and no model file without its sidecar
         for tmp in tmps:
             if os.path.exists(tmp):
@@ -72,6 +74,9 @@ def read_sidecar(path: str) -> Dict[str, Any]:
     side = sidecar_path(path)
     name = os.path.basename(path)
     if not os.path.isfile(side):
+        if _is_tailor_file(path):
+            raise EngineError(f"{name} is a saved Feature Tailor, not a model file: use it with "
+                              f"--load-tailor {name} and the backbone it was trained on as the method")
         raise EngineError(f"model file {name} has no sidecar {os.path.basename(side)}; refusing to load it")
     try:
         with open(side, encoding="utf-8") as f:
@@ -90,6 +95,17 @@ def read_sidecar(path: str) -> Dict[str, Any]:
                           f"(receptive field {meta.get('receptive_field')} px, now {net_field}); "
                           f"run adapt-sensor again")
     return meta
+
+
+def _is_tailor_file(path: str) -> bool:
+    """Whether path is a safetensors file whose header carries a Feature Tailor record."""
+    try:
+        with open(path, "rb") as f:
+            size = int.from_bytes(f.read(8), "little")
+            header = json.loads(f.read(size)) if 0 < size < 1 << 20 else {}
+    except (OSError, ValueError):
+        return False
+    return isinstance(header, dict) and "tailor" in (header.get("__metadata__") or {})
 
 
 def load_model(path: str) -> Tuple[Dict[str, torch.Tensor], Dict[str, Any]]:

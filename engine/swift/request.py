@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from typing import Dict, Tuple
 
 from ..errors import EngineError
+from ..paths import check_job_paths, model_reads, raster_reads, sidecar_of
 from ..request import DEVICES, OptionValue
 from .options import parse_swift_options
 
@@ -30,19 +31,17 @@ class SensorAdaptRequest:
     options: Dict[str, OptionValue] = field(default_factory=dict)
 
 
-def _check_output(path: str, inputs: set) -> str:
+def _check_output(path: str, pairs: Tuple[Tuple[str, str], ...], method: str) -> str:
+    """The absolute model path; EngineError when it, or its sidecar, would overwrite an input (a scene's
+    rasters and their VRT sources, a start model and its sidecar) or cannot be written."""
     if not path:
         raise EngineError("no output model file given")
     out = os.path.abspath(path)
     if not out.lower().endswith(".safetensors"):
         raise EngineError(f"the model file must end with .safetensors: {path}")
-    if out in inputs:
-        raise EngineError(f"the model file would overwrite an input: {path}")
-    folder = os.path.dirname(out)
-    if not os.path.isdir(folder):
-        raise EngineError(f"folder of the model file does not exist: {folder}")
-    if not os.access(folder, os.W_OK):
-        raise EngineError(f"folder of the model file is not writable: {folder}")
+    reads = [r for pan, ms in pairs for r in (*raster_reads("PAN", pan), *raster_reads("MS", ms))]
+    check_job_paths([*reads, *model_reads(method)],
+                    [("model file", out), ("model sidecar", sidecar_of(out))])
     return out
 
 
@@ -69,7 +68,7 @@ def validate_sensor_request(req: SensorAdaptRequest) -> SensorAdaptRequest:
     from ..physics import sensors
 
     pairs = _check_pairs(tuple(tuple(p) for p in req.pairs))  # type: ignore[misc]
-    output = _check_output(req.output, {p for pair in pairs for p in pair})
+    output = _check_output(req.output, pairs, req.method)
     method = get_method(req.method)
     if method.family != "deep backbone":
         raise EngineError(f"SWIFT needs a deep backbone method, not '{method.name}'")

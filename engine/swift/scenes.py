@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -17,11 +17,12 @@ import torch
 from ..adapt.patches import Patches, grid_origins
 from ..backbones.normalise import input_scale
 from ..errors import EngineError
+from ..fusion import FillValues, fill_invalid
 from ..physics.resample import upsample, upsample_halo
 from ..physics.sensors import resolve_preset
 from ..progress import CancelToken, no_progress
 from ..raster.align import AlignedPair, align
-from ..raster.blocks import Block, read_block, round_up
+from ..raster.blocks import Block, BlockData, read_block, round_up
 from ..raster.inputs import open_raster
 from ..stats import compute_stats
 
@@ -31,7 +32,8 @@ UPSAMPLER = "bicubic"  # the pipeline's default; the model file is used with any
 
 @dataclass
 class Scene:
-    """One opened pair: name (MS file stem), aligned pair, sensor preset name, gains and input scale."""
+    """One opened pair: name (MS file stem), aligned pair, sensor preset name, gains, input scale and the
+    values of invalid pixels (None when every pixel is valid)."""
 
     name: str
     pair: AlignedPair
@@ -39,6 +41,14 @@ class Scene:
     gains: Tuple[float, ...]
     pan_gain: float
     scale: float
+    fill: Optional[FillValues] = None
+
+    def read(self, block: Block) -> BlockData:
+        """The block's inputs with invalid pixels (nodata, masks, NaN / inf) filled as fusion fills them,
+        so that nodata values never enter training or the patch descriptors."""
+        data = read_block(self.pair, block, with_masks=self.fill is not None)
+        fill_invalid(data, self.fill)
+        return data
 
 
 def open_scene(pan: str, ms: str, sensor: str, cancel: CancelToken) -> Scene:
@@ -51,8 +61,9 @@ def open_scene(pan: str, ms: str, sensor: str, cancel: CancelToken) -> Scene:
     scale = input_scale(guess.preset.bits, float(max(stats.ms_max.max(), stats.pan_max)))
     name = os.path.splitext(os.path.basename(ms))[0]
     name = name[:-3] if name.lower().endswith("_ms") else name
+    fill = FillValues(stats.pan_mean, stats.ms_mean()) if pair.may_be_invalid else None
     return Scene(name, pair, guess.preset.name, guess.preset.gains_for(len(pair.ms_bands)),
-                 guess.preset.pan_gain, scale)
+                 guess.preset.pan_gain, scale, fill)
 
 
 def check_same_sensor(scenes: Sequence[Scene]) -> None:
@@ -88,7 +99,7 @@ def read_patch(scene: Scene, y: int, x: int, size: int, margin: int,
     r = scene.pair.ratio
     halo = round_up(margin + upsample_halo(UPSAMPLER, r), r)
     ext = size + 2 * halo
-    data = read_block(scene.pair, Block(x, y, size, size, halo, ext, ext), with_masks=False)
+    data = scene.read(Block(x, y, size, size, halo, ext, ext))
     cut, e = halo - margin, size + 2 * margin
     coarse = torch.from_numpy(data.ms).to(device)[None] / scene.scale
     lms = upsample(coarse, r, UPSAMPLER)[..., cut:cut + e, cut:cut + e]
