@@ -1,6 +1,7 @@
 """Saved tailors: round trip (file and pipeline), mismatches and corrupt files refused."""
 from __future__ import annotations
 
+import json
 import os
 
 import numpy as np
@@ -75,8 +76,36 @@ def test_corrupt_files_are_refused(tmp_path) -> None:
     for name, content in cases.items():
         bad = tmp_path / f"{name}.safetensors"
         bad.write_bytes(content)
-        with pytest.raises(EngineError, match="not a tailor file"):
+        with pytest.raises(EngineError, match="not a tailor file|fails its sha256 check"):
             load_tailor(str(bad), build_backbone("fusionnet", 4), "fusionnet", 4, SHA)
+
+
+@pytest.mark.parametrize("where", ["first tensor byte", "last tensor byte"])
+def test_flipped_bit_is_refused(tmp_path, where: str) -> None:
+    """A flipped bit in the tensors used to load silently and saturate the output; now the recorded
+    sha256 of the tensor bytes refuses it in one line."""
+    _, path = _save(tmp_path)
+    data = bytearray(open(path, "rb").read())
+    start = 8 + int.from_bytes(data[:8], "little")
+    data[start if where == "first tensor byte" else len(data) - 1] ^= 0x40
+    bad = tmp_path / "flipped.safetensors"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(EngineError, match="fails its sha256 check") as info:
+        load_tailor(str(bad), build_backbone("fusionnet", 4), "fusionnet", 4, SHA)
+    assert "\n" not in str(info.value)
+
+
+def test_tailor_without_checksum_is_refused_with_a_hint(tmp_path) -> None:
+    """Files of the earlier format (no checksum) cannot be verified: refused, with what to do."""
+    from safetensors.torch import save_file
+    _, path = _save(tmp_path)
+    state, meta = read_tailor(path)
+    meta = {k: v for k, v in meta.items() if k != "tensors_sha256"}
+    meta["format"] = "pansharpen-adapt-tailor/1"
+    old = str(tmp_path / "old.safetensors")
+    save_file(state, old, metadata={"tailor": json.dumps(meta)})
+    with pytest.raises(EngineError, match="earlier version without a checksum"):
+        load_tailor(old, build_backbone("fusionnet", 4), "fusionnet", 4, SHA)
 
 
 def test_backbone_weights_file_is_not_a_tailor(tmp_path) -> None:
