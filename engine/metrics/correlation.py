@@ -49,8 +49,8 @@ def half_width(ratio: int) -> int:
 def _box_sum(x: torch.Tensor, side: int) -> torch.Tensor:
     """Sum over every side x side window, valid positions only: (H, W) -> (H-side+1, W-side+1).
 
-    Shifted-slice additions (7x faster than separable average pooling on the CPU, exact in float32 for
-    the few terms of a window)."""
+    Shifted-slice additions: 7x faster than separable average pooling on the CPU, and accurate in float32
+    (a window adds only side^2 terms, where an integral image would subtract huge running sums)."""
     h, w = x.shape[-2:]
     rows = x[..., : h - side + 1, :] + x[..., 1: h - side + 2, :]
     for t in range(2, side):
