@@ -3,7 +3,8 @@
 - `assess_files(pan, ms, fused, reference=None, ...)`: full-resolution indices (D_lambda, D_s, QNR,
   D_lambda_K, HQNR) of a fused raster on the PAN grid; with a reference raster on the fused grid also
   Q2n, SAM, ERGAS, SCC, PSNR and FSDS.
-- `run_with_report(request, ...)`: `pipeline.run`, then `assess_files` on its output, with timings.
+- `run_with_report(request, ...)`: `pipeline.run`, then `assess_files` on its output, with timings (and a
+  quicklook PNG, engine/quicklook.py, when asked).
 - `run_reduced(request, ...)`: the Wald protocol: degrade PAN and MS by the ratio (MTF filters of the
   sensor preset), run the whole method on the degraded pair (written to request.output, on the MS grid)
   and score it against the original MS.
@@ -44,6 +45,7 @@ from .request import PansharpenRequest, validate_request
 
 if TYPE_CHECKING:
     from .pipeline import RunResult
+    from .quicklook import QuicklookSpec
 
 DEFAULT_MAX_SIZE = 2048
 DEFAULT_REDUCED_MAX_SIZE = 1024  # reference MS pixels; the PAN window is ratio times larger
@@ -220,26 +222,37 @@ def assess_files(pan: str, ms: str, fused: str, reference: Optional[str] = None,
 
 def run_with_report(request: PansharpenRequest, report_path: Optional[str] = None,
                     max_size: int = DEFAULT_MAX_SIZE, settings: MetricSettings = DEFAULT_SETTINGS,
-                    progress: ProgressCallback = no_progress,
-                    cancel: Optional[CancelToken] = None) -> Tuple[RunResult, AssessmentReport]:
-    """Run the request, then assess its output at full resolution; (RunResult, report), JSON if a path.
+                    progress: ProgressCallback = no_progress, cancel: Optional[CancelToken] = None,
+                    quicklook: Optional[QuicklookSpec] = None) -> Tuple[RunResult, AssessmentReport]:
+    """Run the request, then assess its output at full resolution; (RunResult, report), JSON if a path,
+    and the quicklook PNG of the output when asked (engine/quicklook.py).
 
     One transaction: every path is checked first; the raster is fused into a hidden sibling of the output
-    and moved into place only once the report is written, so a failed report leaves neither file."""
+    and moved into place only once the report and the quicklook are written, so a failure leaves none."""
     from .pipeline import run
+    from .quicklook import quicklook_of_result, quicklook_writes, run_title, write_quicklook
 
     cancel = cancel or CancelToken()
-    req = validate_request(request, optional("report", report_path))
+    req = validate_request(request, [*optional("report", report_path),
+                                     *quicklook_writes(quicklook.path if quicklook else None)])
+    assessed = 0.95 if quicklook else 1.0
     with staged_output(req.output) as staged:
         result = run(replace(req, output=staged), StageProgress(progress, 0.0, 0.85, "fusing"), cancel)
         report = assess_files(req.pan, req.ms, staged, None, result.sensor, max_size, settings,
-                              req.device, StageProgress(progress, 0.85, 1.0, "assessing"), cancel)
+                              req.device, StageProgress(progress, 0.85, assessed, "assessing"), cancel)
         report.timings = {"run": result.seconds, **report.timings}
         report.sensor_reason = result.sensor_reason
         report.settings.update(method=result.method, method_upsampler=req.upsampler)
+        picture = None if quicklook is None else quicklook_of_result(
+            req.pan, req.ms, staged, run_title(result.method, result.adapt), result.sensor, quicklook,
+            req.upsampler, req.device, StageProgress(progress, assessed, 1.0, "quicklook"), cancel)
         report.inputs["fused"] = result.output = req.output
+        if quicklook is not None and picture is not None:
+            report.settings.update(quicklook=quicklook.path, quicklook_window=list(picture.window))
         if report_path:
             report.write_json(report_path)
+        if quicklook is not None and picture is not None:
+            write_quicklook(quicklook.path, picture.png, [report_path])
     return result, report
 
 

@@ -113,7 +113,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     report = None
     with progress_bar(args.quiet) as progress:
-        if args.report or args.reduced:  # quality assessment (engine/assess_cli.py)
+        if args.report or args.reduced or args.quicklook:  # assessment, quicklook (engine/assess_cli.py)
             result, report = run_assessed(args, request_from_args(args), progress)
         else:
             result = run(request_from_args(args), progress=progress)
@@ -123,6 +123,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(result.summary())
     if report is not None:
         print(report.table())
+    if args.quicklook:
+        print(f"wrote {args.quicklook}", file=sys.stderr)
     return 0
 
 

@@ -4,7 +4,8 @@
 finds `NAME_pan.tif` / `NAME_ms.tif` pairs, runs the pipeline into a temporary folder for each
 combination, assesses the output at full resolution (engine.assess.assess_files) and returns one record
 per run: pair, sensor, method, adapt, the full-resolution indices, adapt_seconds, infer_seconds. Classical
-methods cannot be adapted: they appear once per pair with adapt 'none'.
+methods cannot be adapted: they appear once per pair with adapt 'none'. With quicklooks, one contact sheet
+per pair (engine/contact_sheets.py) shows every run of the pair on one window with one stretch.
 
 Record keys are the report's index names in lower case (RECORD_INDICES: "hqnr" is HQNR, "d_rho" is D_rho,
 "r_q2n" is R_Q2n, ...), the style of the first records, so JSON files written before the new indices keep
@@ -15,14 +16,19 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from functools import partial
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .adapt.options import ADAPT_MODES
 from .assess import DEFAULT_MAX_SIZE, assess_files
+from .contact_sheets import ContactSheets
 from .errors import Cancelled, EngineError
 from .methods.registry import get_method
 from .progress import CancelToken, ProgressCallback, no_progress
 from .request import OptionValue, PansharpenRequest
+
+if TYPE_CHECKING:
+    from .quicklook import QuicklookSpec
 
 #: record key -> index name of the assessment report, in table order (Scarpa-Ciotola, regression, then HQNR)
 RECORD_INDICES = {"d_rho": "D_rho", "r_q2n": "R_Q2n", "r_sam": "R_SAM", "r_ergas": "R_ERGAS",
@@ -87,7 +93,8 @@ def plan_runs(methods: Sequence[str], adapts: Sequence[str]) -> List[Tuple[str, 
 def evaluate_one(pair: Pair, method: str, adapt: str, folder: str, sensor: str = "auto",
                  adapt_options: Optional[Mapping[str, OptionValue]] = None, device: str = "auto",
                  max_size: int = DEFAULT_MAX_SIZE, progress: ProgressCallback = no_progress,
-                 cancel: Optional[CancelToken] = None) -> Dict[str, Any]:
+                 cancel: Optional[CancelToken] = None,
+                 keep_output: bool = False) -> Dict[str, Any]:
     """Fuse one pair into `folder` and assess it; the record (see RECORD_KEYS). adapt_seconds is the run's
     RunResult.adapt_seconds, infer_seconds the rest of the run (opening, alignment, statistics, block-wise
     inference and writing)."""
@@ -102,7 +109,8 @@ def evaluate_one(pair: Pair, method: str, adapt: str, folder: str, sensor: str =
     report = assess_files(pair.pan, pair.ms, result.output, None, result.sensor, max_size, device=device,
                           cancel=cancel)
     try:
-        os.remove(result.output)  # keep the temporary folder small on long evaluations
+        if not keep_output:  # else the caller deletes it, after a contact sheet (engine/contact_sheets.py)
+            os.remove(result.output)  # keep the temporary folder small on long evaluations
     except OSError:
         pass
     record: Dict[str, Any] = {"pair": pair.name, "sensor": result.sensor, "method": method, "adapt": adapt}
@@ -116,7 +124,8 @@ def evaluate(pairs: Sequence[Pair], plan: Sequence[Tuple[str, str]], sensor: str
              max_size: int = DEFAULT_MAX_SIZE, announce: Optional[Callable[[int, int, str], None]] = None,
              progress: ProgressCallback = no_progress, cancel: Optional[CancelToken] = None,
              skip: Optional[Callable[[str, str], None]] = None,
-             swift_options: Optional[Mapping[str, OptionValue]] = None) -> List[Dict[str, Any]]:
+             swift_options: Optional[Mapping[str, OptionValue]] = None,
+             quicklooks: Optional[QuicklookSpec] = None) -> List[Dict[str, Any]]:
     """Records of every pair x (method, adapt); announce(i, n, text) before each run (1-based i).
 
     Modes 'swift' and 'swift+tailor' use a model adapted on other pairs of the same sensor
@@ -124,7 +133,8 @@ def evaluate(pairs: Sequence[Pair], plan: Sequence[Tuple[str, str]], sensor: str
 
     A run the engine refuses (EngineError, e.g. a tailor patch larger than the image) is skipped:
     skip(text, message) is called and the evaluation goes on; cancellation stops it. EngineError when every
-    run was refused.
+    run was refused. quicklooks: write a contact sheet per pair into quicklooks.path (a folder; sheets that
+    cannot be made are reported through skip).
     """
     cancel = cancel or CancelToken()
     records: List[Dict[str, Any]] = []
@@ -133,17 +143,20 @@ def evaluate(pairs: Sequence[Pair], plan: Sequence[Tuple[str, str]], sensor: str
     with tempfile.TemporaryDirectory(prefix="pansharpen-evaluate-") as folder:
         from .swift.evaluate import SWIFT_MODES, SwiftModels, swift_record
         models = SwiftModels(pairs, folder, sensor, device, swift_options)
+        sheets = ContactSheets(folder, quicklooks, device, skip, cancel)
+        evaluate_run = partial(evaluate_one, keep_output=quicklooks is not None)  # kept for the sheet
         for i, (pair, method, adapt) in enumerate(runs):
+            sheets.collect(records, pair, method, adapt)
             cancel.check()
             text = f"{pair.name} {method} {adapt}"
             if announce:
                 announce(i + 1, len(runs), text)
             try:
                 if adapt in SWIFT_MODES:
-                    records.append(swift_record(models, pair, method, adapt, evaluate_one, folder, sensor,
+                    records.append(swift_record(models, pair, method, adapt, evaluate_run, folder, sensor,
                                                 adapt_options, device, max_size, progress, cancel))
                     continue
-                records.append(evaluate_one(pair, method, adapt, folder, sensor, adapt_options, device,
+                records.append(evaluate_run(pair, method, adapt, folder, sensor, adapt_options, device,
                                             max_size, progress, cancel))
             except Cancelled:
                 raise
@@ -151,6 +164,7 @@ def evaluate(pairs: Sequence[Pair], plan: Sequence[Tuple[str, str]], sensor: str
                 refused = refused or f"{text}: {exc}"
                 if skip:
                     skip(text, str(exc))
+        sheets.collect(records)  # the last pair's sheet
     if not records:
         raise EngineError(f"every run was refused; first: {refused}")
     return records

@@ -1,7 +1,7 @@
 """A readable first look at a fused raster: true-colour RGB with a 2-98 % cumulative-cut stretch."""
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Tuple
+from typing import List
 
 from osgeo import gdal
 from qgis.core import (
@@ -13,22 +13,10 @@ from qgis.core import (
     QgsSingleBandGrayRenderer,
 )
 
+from ..engine.rgb import rgb_bands  # the same band choice as the engine's quicklooks
+
 CUT_LOW, CUT_HIGH = 0.02, 0.98
 SAMPLE_SIZE = 250_000  # pixels sampled for the cut, as QGIS does for its own stretches
-
-
-def rgb_bands(descriptions: Sequence[str]) -> Optional[Tuple[int, int, int]]:
-    """1-based (red, green, blue) band numbers.
-
-    Bands named red/green/blue (case-insensitive) win; otherwise bands 3, 2, 1 when there are at
-    least three bands (the common blue-green-red-NIR order); None for one or two bands.
-    """
-    names = [d.strip().lower() for d in descriptions]
-    if all(colour in names for colour in ("red", "green", "blue")):
-        return names.index("red") + 1, names.index("green") + 1, names.index("blue") + 1
-    if len(names) >= 3:
-        return 3, 2, 1
-    return None
 
 
 def _stretch(layer: QgsRasterLayer, band: int) -> QgsContrastEnhancement:

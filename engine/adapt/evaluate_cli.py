@@ -7,9 +7,10 @@ import sys
 from typing import Any
 
 from ..assess import DEFAULT_MAX_SIZE
+from ..assess_cli import add_quicklook_arguments
 from ..atomic import write_text
 from ..errors import EngineError
-from ..paths import check_job_paths, optional, raster_reads
+from ..paths import optional, raster_reads
 from ..request import DEVICES
 from .cli_args import adapt_options_from_args, add_adapt_option_flags
 
@@ -30,19 +31,25 @@ def add_evaluate_parser(sub: Any) -> None:
     p.add_argument("--swift-option", action="append", metavar="KEY=VALUE",
                    help="SWIFT setting for --adapt swift / swift+tailor (repeatable, see adapt-sensor)")
     add_adapt_option_flags(p)
+    add_quicklook_arguments(p, "each pair in DIR/<pair>.png (every method and adaptation: one window, one "
+                               "stretch)", "--quicklooks", "DIR")
     p.set_defaults(func=cmd_evaluate)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from ..cli import ProgressBar, parse_options, progress_bar
+    from ..contact_sheets import check_evaluation_paths
     from ..evaluate import evaluate, find_pairs, markdown_table, plan_runs, split_list
+    from ..quicklook import QuicklookSpec
 
     if args.max_size < 64:
         raise EngineError(f"--max-size must be at least 64, got {args.max_size}")
     pairs = find_pairs(args.pairs)
     reads = [r for p in pairs for r in (*raster_reads("PAN", p.pan), *raster_reads("MS", p.ms))]
-    check_job_paths(reads, optional("JSON", args.json))
     plan = plan_runs(split_list(args.methods, "methods"), split_list(args.adapt, "adaptations"))
+    check_evaluation_paths(reads, optional("JSON", args.json), args.quicklooks, [p.name for p in pairs])
+    sheets = (QuicklookSpec(args.quicklooks, args.quicklook_size, args.quicklook_zoom)
+              if args.quicklooks else None)
     with progress_bar(args.quiet) as progress:
         def announce(i: int, n: int, text: str) -> None:
             if isinstance(progress, ProgressBar):
@@ -57,8 +64,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
         records = evaluate(pairs, plan, args.sensor, adapt_options_from_args(args), args.device,
                            args.max_size, announce, progress, skip=skip,
-                           swift_options=parse_options(args.swift_option))
+                           swift_options=parse_options(args.swift_option),
+                           quicklooks=sheets)
     print(markdown_table(records))
+    if args.quicklooks:
+        print(f"wrote the contact sheets into {args.quicklooks}", file=sys.stderr)
     if args.json:
         write_text(args.json, json.dumps(records, indent=2), "JSON")
         print(f"wrote {args.json}", file=sys.stderr)
