@@ -39,7 +39,7 @@ class AssessAlgorithm(QgsProcessingAlgorithm):
 
     PAN, MS, FUSED, REFERENCE, SENSOR = "PAN", "MS", "FUSED", "REFERENCE", "SENSOR"
     MAX_SIZE, ROUNDING, METRICS_UPSAMPLER, DEVICE = "MAX_SIZE", "ROUNDING", "METRICS_UPSAMPLER", "DEVICE"
-    OUTPUT_HTML, OUTPUT_JSON = "OUTPUT_HTML", "OUTPUT_JSON"
+    OUTPUT_HTML, OUTPUT_JSON, OUTPUT_QUICKLOOK = "OUTPUT_HTML", "OUTPUT_JSON", "OUTPUT_QUICKLOOK"
 
     def name(self) -> str:
         return "assess"
@@ -60,7 +60,10 @@ class AssessAlgorithm(QgsProcessingAlgorithm):
             "(MTF gains) from the metadata and reports why.<br>"
             "Every index is also a number output (HQNR, D_LAMBDA_K, D_S, QNR, D_LAMBDA, D_RHO, R_Q2N, "
             "R_SAM, R_ERGAS, D_S_R, RQNR; with a reference Q2N, SAM, ERGAS, SCC, PSNR, FSDS) for use in "
-            "models.")
+            "models.<br>"
+            "OUTPUT_QUICKLOOK (optional PNG): the window with the most PAN detail at 1:1, upsampled MS | "
+            "mtf_glp_hpm computed on that window | the fused raster, one stretch for all, plus the PAN's "
+            "detail map; the HTML report then shows it too.")
 
     def createInstance(self) -> AssessAlgorithm:  # noqa: N802 - QGIS API
         return AssessAlgorithm()
@@ -92,6 +95,8 @@ class AssessAlgorithm(QgsProcessingAlgorithm):
             self.OUTPUT_HTML, "Quality report (HTML)", "HTML files (*.html)"))
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT_JSON, "Quality report (JSON)", "JSON files (*.json)", None, True, False))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.OUTPUT_QUICKLOOK, "Quicklook (PNG)", "PNG files (*.png)", None, True, False))
         for index in INDEX_NAMES:
             self.addOutput(QgsProcessingOutputNumber(output_name(index), index))
 
@@ -123,23 +128,41 @@ class AssessAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException(problem)
         from ..engine.assess import assess_files
         from ..engine.paths import check_job_paths, optional, raster_reads
+        from ..engine.quicklook import quicklook_writes
         from .assess_html import write_report_html
 
         html_path = self.parameterAsFileOutput(parameters, self.OUTPUT_HTML, context)
         json_path = self.parameterAsFileOutput(parameters, self.OUTPUT_JSON, context)
+        png_path = self.parameterAsFileOutput(parameters, self.OUTPUT_QUICKLOOK, context)
         with engine_errors(feedback):
             inputs = self._inputs(parameters, context)
             reads = [*raster_reads("PAN", inputs["pan"]), *raster_reads("MS", inputs["ms"]),
                      *raster_reads("fused raster", inputs["fused"]),
                      *raster_reads("reference", inputs["reference"] or "")]
-            check_job_paths(reads, [("HTML report", html_path), *optional("JSON report", json_path)])
-            report = assess_files(**inputs, progress=FeedbackProgress(feedback),
-                                  cancel=CancelToken(is_cancelled=feedback.isCanceled))
-            write_report_html(report, html_path)
+            check_job_paths(reads, [("HTML report", html_path), *optional("JSON report", json_path),
+                                    *quicklook_writes(png_path)])
+            cancel = CancelToken(is_cancelled=feedback.isCanceled)
+            report = assess_files(**inputs, progress=FeedbackProgress(feedback), cancel=cancel)
+            shot = self._quicklook(inputs, report.sensor, png_path, cancel) if png_path else None
+            write_report_html(report, html_path, shot.png if shot else None,
+                              f"Window: {shot.describe()}." if shot else "")
             if json_path:
                 report.write_json(json_path)
+            if shot is not None:
+                from ..engine.quicklook import write_quicklook
+
+                write_quicklook(png_path, shot.png, [html_path, json_path])
         for line in report.table().splitlines():
             feedback.pushInfo(line)
-        results: Dict[str, Any] = {self.OUTPUT_HTML: html_path, self.OUTPUT_JSON: json_path or None}
+        results: Dict[str, Any] = {self.OUTPUT_HTML: html_path, self.OUTPUT_JSON: json_path or None,
+                                   self.OUTPUT_QUICKLOOK: png_path or None}
         results.update({output_name(k): v for k, v in report.indices.items() if k in INDEX_NAMES})
         return results
+
+    @staticmethod
+    def _quicklook(inputs: Dict[str, Any], sensor: str, path: str, cancel: CancelToken) -> Any:
+        """The engine's quicklook of the fused raster (not written yet: the HTML embeds it first)."""
+        from ..engine.quicklook import QuicklookSpec, panel_title, quicklook_of_result
+
+        return quicklook_of_result(inputs["pan"], inputs["ms"], inputs["fused"], panel_title(inputs["fused"]),
+                                   sensor, QuicklookSpec(path), device=inputs["device"], cancel=cancel)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -49,6 +51,9 @@ class PansharpenDock(QgsDockWidget):
         self.worker: Optional[FusionWorker] = None  # kept so the running QThread is never collected
         self.result_layer = None
         self.report: Optional[Any] = None  # engine AssessmentReport of the last run, when assessed
+        self.quicklook = ""  # PNG of the last assessed run (in _quicklook_dir, removed at shutdown)
+        self._quicklook_dir = ""
+        self._quicklook_count = 0
         self._status = ""
         self._started = 0.0
         self._stages = StageLog()
@@ -130,9 +135,11 @@ class PansharpenDock(QgsDockWidget):
     def start(self, request: PansharpenRequest, assess: bool = False,
               swift: Optional[SensorAdaptRequest] = None) -> None:
         """Run a ready request on a new FusionWorker (plain values only cross the thread); with assess,
-        the worker then computes the full-resolution indices of the output; with swift, it first adapts
+        the worker then computes the full-resolution indices of the output and renders its quicklook
+        (a PNG in a temporary folder, shown under the indices); with swift, it first adapts
         the method by SWIFT into swift.output and runs the request with that model file."""
-        worker = FusionWorker(request, assess, parent=self, swift=swift)
+        quicklook = self._next_quicklook(assess)
+        worker = FusionWorker(request, assess, parent=self, swift=swift, quicklook=quicklook)
         worker.progressed.connect(self._on_progress)
         worker.succeeded.connect(self._on_succeeded)
         worker.failed.connect(self._on_failed)
@@ -140,6 +147,7 @@ class PansharpenDock(QgsDockWidget):
         worker.finished.connect(self._on_thread_finished)
         self.worker, self._status, self.result_layer, self.report = worker, "", None, None
         self.indices.clear()
+        self.quicklook = ""
         self._set_running(True)
         self._started = time.perf_counter()
         self._stages = StageLog()
@@ -189,10 +197,11 @@ class PansharpenDock(QgsDockWidget):
             self._error(str(exc))
             return
         if outcome.report is not None:
-            self.report = outcome.report
-            self.indices.show_report(outcome.report)
+            self.report, self.quicklook = outcome.report, outcome.quicklook
+            self.indices.show_report(outcome.report, outcome.quicklook)
             for line in log_lines(outcome.report):
                 self.log(line)
+            self.log(outcome.quicklook_problem or f"quicklook: {outcome.quicklook} (click the picture)")
             # The panel appearing shrinks the log once the layout updates; keep its last lines in view.
             QTimer.singleShot(0, self._scroll_log_to_end)
         elif outcome.assessment_problem:
@@ -216,8 +225,22 @@ class PansharpenDock(QgsDockWidget):
         self._set_running(False)
         self.job_done.emit(self._status or "failed")
 
+    def _next_quicklook(self, assess: bool) -> str:
+        """The previous run's picture deleted (a new run clears the panel), and with assess a fresh PNG path
+        for the next run's quicklook in a private temporary folder made on first use ('' without)."""
+        if self._quicklook_dir and os.path.isdir(self._quicklook_dir):
+            for name in os.listdir(self._quicklook_dir):
+                os.remove(os.path.join(self._quicklook_dir, name))
+        if not assess:
+            return ""
+        if not self._quicklook_dir or not os.path.isdir(self._quicklook_dir):
+            self._quicklook_dir = tempfile.mkdtemp(prefix="pansharpen-adapt-quicklooks-")
+        self._quicklook_count += 1
+        return os.path.join(self._quicklook_dir, f"quicklook-{self._quicklook_count}.png")
+
     def shutdown(self) -> None:
-        """Stop listening to the project and stop a running job (called by the plugin's unload)."""
+        """Stop listening to the project, stop a running job and delete the quicklooks (called by the
+        plugin's unload)."""
         try:
             QgsProject.instance().layersAdded.disconnect(self._layers_added)
         except TypeError:
@@ -226,3 +249,6 @@ class PansharpenDock(QgsDockWidget):
             self.worker.cancel()
             self.worker.wait()
             self.worker = None
+        if self._quicklook_dir:
+            shutil.rmtree(self._quicklook_dir, ignore_errors=True)
+            self._quicklook_dir = ""

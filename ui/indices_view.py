@@ -15,6 +15,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from .quality import direction, index_rows, timings_text
+from .quicklook_view import QuicklookLabel
 
 if TYPE_CHECKING:
     from ..engine.metrics.report import AssessmentReport
@@ -33,7 +34,8 @@ def _item(text: str, tooltip: str, align: int) -> QTableWidgetItem:
 
 
 class IndicesView(QgsCollapsibleGroupBox):
-    """Hidden until show_report(); one row per index: name, value, which direction is better."""
+    """Hidden until show_report(); one row per index: name, value, which direction is better; below, the
+    quicklook picture of the run when there is one."""
 
     HEADERS = ("Index", "Value", "Better")
 
@@ -50,13 +52,16 @@ class IndicesView(QgsCollapsibleGroupBox):
         header.setSectionResizeMode(QHeaderView.Stretch)
         self.caption = QLabel()
         self.caption.setWordWrap(True)
+        self.picture = QuicklookLabel()
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(self.caption)
+        layout.addWidget(self.picture)
         self.hide()
 
-    def show_report(self, report: AssessmentReport) -> None:
-        """Fill the table from an engine report and show the panel."""
+    def show_report(self, report: AssessmentReport, quicklook: str = "") -> None:
+        """Fill the table from an engine report, show the quicklook PNG at `quicklook` (a path; '' for
+        none) and show the panel."""
         rows = index_rows(report)
         self.table.setRowCount(len(rows))
         for i, row in enumerate(rows):
@@ -71,6 +76,7 @@ class IndicesView(QgsCollapsibleGroupBox):
         if report.timings:
             caption += f"\nTimes: {timings_text(report)}"
         self.caption.setText(caption)
+        self.picture.set_image(quicklook)
         self.show()
 
     def _fit_height(self) -> None:
@@ -83,6 +89,7 @@ class IndicesView(QgsCollapsibleGroupBox):
         """Forget the shown indices and hide the panel (a new run starts)."""
         self.table.setRowCount(0)
         self.caption.clear()
+        self.picture.set_image("")
         self.hide()
 
     def rows(self) -> List[Tuple[str, str, str]]:

@@ -1,14 +1,15 @@
 """Runs one engine job on a background QThread; talks to the main thread through signals only.
 
 The worker holds plain values (a PansharpenRequest of file paths and strings, a flag and a window
-size, and for the dock's SWIFT choice a SensorAdaptRequest), never QGIS layers, so nothing it touches
-belongs to the main thread.
+size, the path of the quicklook PNG to render, and for the dock's SWIFT choice a SensorAdaptRequest),
+never QGIS layers, so nothing it touches belongs to the main thread. The quicklook is rendered here by
+the engine; the main thread only loads the finished PNG.
 """
 from __future__ import annotations
 
 import traceback
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, Tuple
 
 from qgis.core import Qgis, QgsMessageLog
 from qgis.PyQt.QtCore import QObject, QThread, pyqtSignal
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 LOG_TAG = "Pansharpen & Adapt"
 FUSION_SHARE = 0.85  # of the progress bar when an assessment follows (as engine.assess.run_with_report)
+ASSESS_END = 0.95  # the assessment's end when a quicklook follows it
 
 
 @dataclass
@@ -34,12 +36,16 @@ class FusionOutcome:
 
     assessment_problem says in one line why an asked-for assessment is missing (failed or cancelled);
     the fused raster is valid either way. swift is the SWIFT result when the job adapted first.
+    quicklook is the path of the rendered quicklook PNG ('' when none), quicklook_problem why an
+    asked-for one is missing.
     """
 
     result: RunResult
     report: Optional[AssessmentReport] = None
     assessment_problem: str = ""
     swift: Optional[SensorAdaptResult] = None
+    quicklook: str = ""
+    quicklook_problem: str = ""
 
 
 class FusionWorker(QThread):
@@ -58,12 +64,13 @@ class FusionWorker(QThread):
 
     def __init__(self, request: PansharpenRequest, assess: bool = False,
                  assess_max_size: int = DEFAULT_ASSESS_MAX_SIZE, parent: Optional[QObject] = None,
-                 swift: Optional[SensorAdaptRequest] = None) -> None:
+                 swift: Optional[SensorAdaptRequest] = None, quicklook: str = "") -> None:
         super().__init__(parent)
         self.request = request
         self.swift = swift  # SWIFT first (ui/swift_job.py), then the request with the model file as method
         self.assess = assess
         self.assess_max_size = assess_max_size
+        self.quicklook = quicklook  # PNG path, rendered after a successful assessment ('' = none)
         self.token = CancelToken()
 
     def cancel(self) -> None:
@@ -78,10 +85,11 @@ class FusionWorker(QThread):
         from ..engine.assess import assess_files
 
         outcome = FusionOutcome(result)
+        end = ASSESS_END if self.quicklook else 1.0
         try:
             report = assess_files(self.request.pan, self.request.ms, result.output, None, result.sensor,
                                   self.assess_max_size, device=self.request.device,
-                                  progress=StageProgress(self._progress, FUSION_SHARE, 1.0, "assessing"),
+                                  progress=StageProgress(self._progress, FUSION_SHARE, end, "assessing"),
                                   cancel=self.token)
         except Cancelled:
             outcome.assessment_problem = "quality assessment cancelled; the fused raster is kept"
@@ -94,7 +102,30 @@ class FusionWorker(QThread):
             report.timings = {"run": result.seconds, **report.timings}
             report.sensor_reason = result.sensor_reason
             outcome.report = report
+            if self.quicklook:
+                outcome.quicklook, outcome.quicklook_problem = self._quicklook(result)
         return outcome
+
+    def _quicklook(self, result: Any) -> Tuple[str, str]:
+        """(PNG path, '') once the engine wrote the quicklook of the output, else ('', why not)."""
+        from ..engine.quicklook import QuicklookSpec, quicklook_of_result, run_title, write_quicklook
+
+        try:
+            shot = quicklook_of_result(self.request.pan, self.request.ms, result.output,
+                                       run_title(result.method, result.adapt), result.sensor,
+                                       QuicklookSpec(self.quicklook), self.request.upsampler,
+                                       self.request.device,
+                                       StageProgress(self._progress, ASSESS_END, 1.0, "quicklook"),
+                                       self.token)
+            write_quicklook(self.quicklook, shot.png)
+        except Cancelled:
+            return "", "quicklook cancelled; the fused raster and its indices are kept"
+        except EngineError as exc:
+            return "", f"quicklook failed: {exc}"
+        except Exception as exc:  # noqa: BLE001 - the run and its indices are fine; keep them
+            QgsMessageLog.logMessage(traceback.format_exc(), LOG_TAG, Qgis.Critical)
+            return "", f"quicklook failed: internal error ({type(exc).__name__})"
+        return self.quicklook, ""
 
     def run(self) -> None:  # noqa: D401 - QThread entry point, runs on the worker thread
         """Run the engine; never raises (errors become signals)."""

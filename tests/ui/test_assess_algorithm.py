@@ -1,8 +1,10 @@
 """processing.run('pansharpen_adapt:assess', ...): HTML, JSON and number outputs equal the engine's."""
 from __future__ import annotations
 
+import base64
 import json
 import os
+import shutil
 
 import pytest
 from osgeo import gdal
@@ -129,6 +131,29 @@ def test_fused_with_the_wrong_band_count_is_one_line(plugin, fused, tmp_path) ->
         _run(_params(fused, tmp_path, FUSED=three))
     assert str(caught.value) == "fused raster has 3 bands but the MS has 4"
     assert sorted(os.listdir(tmp_path)) == ["three_bands.tif"]
+
+
+def test_quicklook_output_is_written_and_embedded_in_the_html(plugin, fused, tmp_path) -> None:
+    png = str(tmp_path / "q.png")
+    result = _run(_params(fused, tmp_path, OUTPUT_QUICKLOOK=png))
+    assert result["OUTPUT_QUICKLOOK"] == png and gdal.Open(png).GetDriver().ShortName == "PNG"
+    with open(result["OUTPUT_HTML"], encoding="utf-8") as f:
+        page = f.read()
+    data = base64.b64encode(open(png, "rb").read()).decode("ascii")
+    assert f'src="data:image/png;base64,{data}"' in page and "Window: 256x256 PAN px at (0, 0)." in page
+    (tmp_path / "plain").mkdir()
+    without = _run(_params(fused, tmp_path / "plain"))
+    assert without["OUTPUT_QUICKLOOK"] is None
+    assert sorted(os.listdir(tmp_path / "plain")) == ["q.html", "q.json"]
+    assert "data:image/png" not in open(without["OUTPUT_HTML"], encoding="utf-8").read()
+
+
+def test_quicklook_over_an_input_is_refused(plugin, fused, tmp_path) -> None:
+    png = str(tmp_path / "f.png")  # the fused GeoTIFF under a .png name: GDAL reads it by its content
+    shutil.copy(fused["fused"], png)
+    with pytest.raises(QgsProcessingException, match=r"the quicklook .* would overwrite an input"):
+        _run(_params(fused, tmp_path, FUSED=png, OUTPUT_QUICKLOOK=png))
+    assert os.listdir(tmp_path) == ["f.png"]
 
 
 def test_qgis_process_runs_assess(fused, qgis_process, tmp_path) -> None:

@@ -102,3 +102,24 @@ def test_failed_assessment_keeps_the_run(plugin, pair_layers, qtbot, tmp_path, m
     assert _run(qtbot, plugin.dock, *pair_layers("quickbird"), out, assess=True) == "succeeded"
     assert plugin.dock.result_layer is not None and plugin.dock.indices.isHidden()
     assert "quality assessment failed: fused raster is too small" in plugin.dock.log_view.toPlainText()
+
+
+def test_dock_shows_the_quicklook_of_the_assessed_run(plugin, qb_layers, qtbot, tmp_path) -> None:
+    from qgis.PyQt.QtGui import QImage
+
+    dock = plugin.dock
+    assert _run(qtbot, dock, *qb_layers, str(tmp_path / "pictured.tif"), assess=True) == "succeeded"
+    picture = dock.indices.picture
+    assert dock.quicklook and os.path.isfile(dock.quicklook) and picture.path == dock.quicklook
+    assert not picture.isHidden() and picture.pixmap() is not None and not picture.pixmap().isNull()
+    assert picture.pixmap().width() <= QImage(dock.quicklook).width()  # scaled to fit, never up
+    assert dock.quicklook in picture.toolTip() and "open it full size" in picture.toolTip()
+    assert f"quicklook: {dock.quicklook}" in dock.log_view.toPlainText()
+    assert os.listdir(tmp_path) == ["pictured.tif"]  # the picture lives in the dock's temporary folder
+    folder = os.path.dirname(dock.quicklook)
+    assert _run(qtbot, dock, *qb_layers, str(tmp_path / "plain.tif"), assess=False) == "succeeded"
+    assert dock.quicklook == "" and picture.isHidden() and os.listdir(folder) == []  # the old one is gone
+    assert _run(qtbot, dock, *qb_layers, str(tmp_path / "again.tif"), assess=True) == "succeeded"
+    assert os.listdir(folder) == [os.path.basename(dock.quicklook)]
+    dock.shutdown()
+    assert not os.path.exists(folder)

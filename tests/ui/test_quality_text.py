@@ -47,3 +47,11 @@ def test_html_has_the_table_context_and_escapes_text() -> None:
     assert "&#x27;QuickBird&#x27; in &lt;metadata&gt;" in page
     assert "/data/a&amp;b.tif" in page and "128x128 px, centred window at (64, 32)" in page
     assert "MS 0.34, 0.32, 0.3, 0.22; PAN 0.15" in page and "run 1.23 s, assessment 0.50 s" in page
+
+
+def test_html_embeds_a_quicklook_when_given() -> None:
+    report = _report({"HQNR": 0.9}, [])
+    assert "<img" not in report_html(report)
+    page = report_html(report, b"\x89PNG fake bytes", "Window: <64x64>.")
+    assert '<img alt="quicklook" src="data:image/png;base64,iVBORyBmYWtlIGJ5dGVz">' in page
+    assert "Window: &lt;64x64&gt;." in page
