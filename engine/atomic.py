@@ -18,6 +18,7 @@ import uuid
 from typing import Any, Iterator, List
 
 from .errors import EngineError
+from .progress import clear_termination, request_termination, termination_signal
 
 PREFIX = ".partial-"
 _PARTIAL = re.compile(r"^\.partial-(?:(\d+)-)?[0-9a-f]{12}-(.+)$")
@@ -123,14 +124,21 @@ def write_text(path: str, text: str, role: str) -> None:
     write_bytes(path, text.encode("utf-8"), role)
 
 
-def _raise_interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt(f"terminated by signal {signal.Signals(signum).name}")
+def _request_stop(signum: int, frame: Any) -> None:
+    """First signal: every job's CancelToken reports cancelled, so the job stops at its next check and
+    cleans up there (an exception raised at an arbitrary point could interrupt the cleanup itself).
+    A second signal: stop now (KeyboardInterrupt), for a job that does not reach a check."""
+    name = signal.Signals(signum).name
+    if termination_signal():
+        raise KeyboardInterrupt(f"terminated by signal {name}")
+    request_termination(name)
 
 
 @contextlib.contextmanager
 def terminate_as_interrupt() -> Iterator[None]:
-    """While the body runs, SIGTERM and SIGHUP raise KeyboardInterrupt (as SIGINT does), so the job's
-    cleanup runs. Only on the main thread (Python delivers signals there); elsewhere a no-op."""
+    """While the body runs, SIGTERM and SIGHUP cancel the running job as the user's cancel does, so its
+    cleanup runs (a second one interrupts at once). Only on the main thread (Python delivers signals
+    there); elsewhere a no-op."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -138,7 +146,7 @@ def terminate_as_interrupt() -> Iterator[None]:
     saved = {}
     for sig in wanted:
         try:
-            saved[sig] = signal.signal(sig, _raise_interrupt)
+            saved[sig] = signal.signal(sig, _request_stop)
         except (ValueError, OSError):  # not allowed here (embedded interpreter)
             pass
     try:
@@ -147,6 +155,7 @@ def terminate_as_interrupt() -> Iterator[None]:
         for sig, handler in saved.items():
             with contextlib.suppress(ValueError, OSError):
                 signal.signal(sig, handler)
+        clear_termination()
 
 
 def interrupt_text(exc: KeyboardInterrupt) -> str:

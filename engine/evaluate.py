@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -33,9 +33,13 @@ if TYPE_CHECKING:
 #: record key -> index name of the assessment report, in table order (Scarpa-Ciotola, regression, then HQNR)
 RECORD_INDICES = {"d_rho": "D_rho", "r_q2n": "R_Q2n", "r_sam": "R_SAM", "r_ergas": "R_ERGAS",
                   "d_s_r": "D_s_R", "rqnr": "RQNR", "hqnr": "HQNR", "d_lambda_k": "D_lambda_K", "d_s": "D_s"}
-RECORD_KEYS = ("pair", "sensor", "method", "adapt", *RECORD_INDICES, "adapt_seconds", "infer_seconds")
+RECORD_KEYS = ("pair", "sensor", "method", "adapt", *RECORD_INDICES, "adapt_seconds", "infer_seconds",
+               "adapt_kept")
 TABLE_TITLES = {"d_rho": "D_rho", "r_q2n": "R-Q2n", "r_sam": "R-SAM", "r_ergas": "R-ERGAS", "d_s_r": "D_s_R",
                 "rqnr": "RQNR", "hqnr": "HQNR", "d_lambda_k": "D_lambda(K)", "d_s": "D_s"}
+#: reduced-resolution indices (Wald protocol, engine.assess.run_reduced) added with reduced=True
+REDUCED_RECORD_INDICES = {"rr_q2n": "Q2n", "rr_sam": "SAM"}
+TABLE_TITLES.update(rr_q2n="RR Q2n", rr_sam="RR SAM")
 DEEP_FAMILY = "deep backbone"
 
 
@@ -93,11 +97,12 @@ def plan_runs(methods: Sequence[str], adapts: Sequence[str]) -> List[Tuple[str, 
 def evaluate_one(pair: Pair, method: str, adapt: str, folder: str, sensor: str = "auto",
                  adapt_options: Optional[Mapping[str, OptionValue]] = None, device: str = "auto",
                  max_size: int = DEFAULT_MAX_SIZE, progress: ProgressCallback = no_progress,
-                 cancel: Optional[CancelToken] = None,
+                 cancel: Optional[CancelToken] = None, reduced: bool = False,
                  keep_output: bool = False) -> Dict[str, Any]:
     """Fuse one pair into `folder` and assess it; the record (see RECORD_KEYS). adapt_seconds is the run's
     RunResult.adapt_seconds, infer_seconds the rest of the run (opening, alignment, statistics, block-wise
-    inference and writing)."""
+    inference and writing). reduced: also run the whole job (adaptation included) on the pair degraded by
+    the ratio and score it against the MS (rr_q2n, rr_sam)."""
     from .pipeline import run
 
     cancel = cancel or CancelToken()
@@ -116,6 +121,25 @@ def evaluate_one(pair: Pair, method: str, adapt: str, folder: str, sensor: str =
     record: Dict[str, Any] = {"pair": pair.name, "sensor": result.sensor, "method": method, "adapt": adapt}
     record.update({key: report.indices[name] for key, name in RECORD_INDICES.items()})
     record.update(adapt_seconds=result.adapt_seconds, infer_seconds=result.seconds - result.adapt_seconds)
+    # the adaptation guard's decision (engine/adapt/guard.py); None without adaptation or guard
+    record["adapt_kept"] = bool(result.guard["kept"]) if result.guard else None
+    if reduced:
+        record.update(_reduced_record(request, folder, cancel))
+    return record
+
+
+def _reduced_record(request: PansharpenRequest, folder: str, cancel: CancelToken) -> Dict[str, Any]:
+    """{'rr_q2n', 'rr_sam'} of the request run at reduced resolution (its output removed after), and
+    'rr_adapt_kept' when the adaptation guard ran there."""
+    from .assess import run_reduced
+
+    out = os.path.splitext(request.output)[0] + "_reduced.tif"
+    result, report = run_reduced(replace(request, output=out), None, cancel=cancel)
+    if os.path.exists(out):
+        os.remove(out)
+    record: Dict[str, Any] = {key: report.indices[name] for key, name in REDUCED_RECORD_INDICES.items()}
+    if result.guard:
+        record["rr_adapt_kept"] = bool(result.guard["kept"])
     return record
 
 
@@ -125,6 +149,7 @@ def evaluate(pairs: Sequence[Pair], plan: Sequence[Tuple[str, str]], sensor: str
              progress: ProgressCallback = no_progress, cancel: Optional[CancelToken] = None,
              skip: Optional[Callable[[str, str], None]] = None,
              swift_options: Optional[Mapping[str, OptionValue]] = None,
+             reduced: bool = False,
              quicklooks: Optional[QuicklookSpec] = None) -> List[Dict[str, Any]]:
     """Records of every pair x (method, adapt); announce(i, n, text) before each run (1-based i).
 
@@ -157,7 +182,7 @@ def evaluate(pairs: Sequence[Pair], plan: Sequence[Tuple[str, str]], sensor: str
                                                 adapt_options, device, max_size, progress, cancel))
                     continue
                 records.append(evaluate_run(pair, method, adapt, folder, sensor, adapt_options, device,
-                                            max_size, progress, cancel))
+                                            max_size, progress, cancel, reduced))
             except Cancelled:
                 raise
             except EngineError as exc:
@@ -172,11 +197,12 @@ def evaluate(pairs: Sequence[Pair], plan: Sequence[Tuple[str, str]], sensor: str
 
 def markdown_table(records: Sequence[Mapping[str, Any]]) -> str:
     """The records as a markdown table (indices to 4 decimals, seconds to 2; an index a record lacks: -)."""
-    titles = " | ".join(TABLE_TITLES[k] for k in RECORD_INDICES)
+    keys = list(RECORD_INDICES) + [k for k in REDUCED_RECORD_INDICES if any(k in r for r in records)]
+    titles = " | ".join(TABLE_TITLES[k] for k in keys)
     lines = [f"| pair | sensor | method | adapt | {titles} | adapt s | infer s |",
-             "|---|---|---|---|" + "---:|" * (len(RECORD_INDICES) + 2)]
+             "|---|---|---|---|" + "---:|" * (len(keys) + 2)]
     for r in records:
-        values = " | ".join(f"{r[k]:.4f}" if k in r else "-" for k in RECORD_INDICES)
+        values = " | ".join(f"{r[k]:.4f}" if k in r else "-" for k in keys)
         lines.append(f"| {r['pair']} | {r['sensor']} | {r['method']} | {r['adapt']} | {values} | "
                      f"{r['adapt_seconds']:.2f} | {r['infer_seconds']:.2f} |")
     return "\n".join(lines)

@@ -51,6 +51,8 @@ class RunResult:
     adapt: str = "none"
     adapt_seconds: float = 0.0
     stage_seconds: Dict[str, float] = field(default_factory=dict)
+    #: the adaptation guard's decision (engine/adapt/guard.py GuardVerdict.as_dict), {} when none ran
+    guard: Dict[str, object] = field(default_factory=dict)
 
     def summary(self) -> str:
         """One line: what was written, how, and how long it took (adaptation time included, when any)."""
@@ -123,17 +125,20 @@ def run(request: PansharpenRequest, progress: ProgressCallback = no_progress,
     device = resolve_device(req.device)
     stages = {"open": time.perf_counter() - start}
     with bounded_gdal_cache(GDAL_CACHE_BYTES):
-        spec = _fuse(req, pair, method, guess, device, progress, cancel, stages)
+        spec, used = _fuse(req, pair, method, guess, device, progress, cancel, stages)
     adapt_s = sum(v for k, v in stages.items() if k.startswith("adapt"))
+    verdict = getattr(used, "verdict", None)
     return RunResult(req.output, method.name, guess.preset.name, guess.reason, pair.ratio, pair.width,
                      pair.height, len(pair.ms_bands), spec.dtype.name, str(device),
-                     time.perf_counter() - start, list(pair.notes), req.adapt, adapt_s, stages)
+                     time.perf_counter() - start, list(pair.notes), req.adapt, adapt_s, stages,
+                     verdict.as_dict() if verdict is not None else {})
 
 
 def _fuse(req: PansharpenRequest, pair: AlignedPair, method: Method, guess: SensorGuess,
           device: torch.device, progress: ProgressCallback, cancel: CancelToken,
-          stages: Dict[str, float]) -> OutputSpec:
-    """Statistics, then every block fused and written; returns the output's spec. Adds the seconds of
+          stages: Dict[str, float]) -> Tuple[OutputSpec, Method]:
+    """Statistics, then every block fused and written; returns the output's spec and the method that
+    fused (the adapted one when adapting). Adds the seconds of
     each stage to `stages`: statistics; adapt_sample, adapt_cache, adapt_train (or adapt_load) and
     adapt_other (loading the backbone, the rest); fuse (reading and fusing blocks); write (writing them,
     finishing the file, saving a tailor)."""
@@ -187,7 +192,7 @@ def _fuse(req: PansharpenRequest, pair: AlignedPair, method: Method, guess: Sens
     if after_write is not None:  # e.g. saving the trained tailor: only once the output is complete
         after_write()
     stages["write"] = write_s + time.perf_counter() - t1
-    return spec
+    return spec, method
 
 
 def _check_some_valid(invalid: int, pair: AlignedPair) -> None:
@@ -210,6 +215,11 @@ def _adapt(req: PansharpenRequest, method: Method, pair: AlignedPair, ctx: Fusio
     t0 = time.perf_counter()
     adapted = adapt_method(method, pair, ctx, parse_adapt_options(req.adapt, req.adapt_options),
                            guess.preset.name, device, progress, cancel)
+    if adapted.verdict is not None:
+        what = "Feature Tailor" if req.adapt == "tailor" else "full fine-tune"
+        pair.notes.append(adapted.verdict.describe(what))
+        if not adapted.verdict.kept and req.adapt_options.get("save_tailor"):
+            pair.notes.append("the tailor file was not saved (the adaptation was not kept)")
     stages.update({f"adapt_{k}": v for k, v in adapted.seconds.items()})
     stages["adapt_other"] = max(0.0, time.perf_counter() - t0 - sum(adapted.seconds.values()))
     return adapted

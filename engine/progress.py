@@ -14,6 +14,26 @@ def no_progress(fraction: float, message: str) -> None:
     """Progress sink that ignores everything."""
 
 
+#: set by a termination signal while a job runs (engine/atomic.terminate_as_interrupt): every token then
+#: reports cancelled, so the job stops at its next check and cleans up as for a user's cancel
+_termination = {"signal": ""}
+
+
+def request_termination(signal_name: str) -> None:
+    """Make every CancelToken cancelled (a termination signal arrived)."""
+    _termination["signal"] = signal_name
+
+
+def termination_signal() -> str:
+    """The name of the termination signal that arrived ('' when none)."""
+    return _termination["signal"]
+
+
+def clear_termination() -> None:
+    """Forget a termination request (the job that got it has ended)."""
+    _termination["signal"] = ""
+
+
 class CancelToken:
     """Thread-safe cancellation flag, optionally backed by an external predicate.
 
@@ -32,14 +52,15 @@ class CancelToken:
     @property
     def cancelled(self) -> bool:
         """True once cancel() was called or the external predicate says so."""
-        if self._event.is_set():
+        if self._event.is_set() or _termination["signal"]:
             return True
         return bool(self._external is not None and self._external())
 
     def check(self) -> None:
-        """Raise Cancelled if cancellation was requested."""
+        """Raise Cancelled if cancellation was requested (or a termination signal arrived)."""
         if self.cancelled:
-            raise Cancelled()
+            signal_name = _termination["signal"]
+            raise Cancelled(f"terminated by signal {signal_name}" if signal_name else "cancelled by the user")
 
 
 class StageProgress:

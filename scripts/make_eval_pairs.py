@@ -10,7 +10,13 @@ The shipped 4-band backbones never saw these sensors (resources/weights/MODEL_CA
   58 x 72 cells the PAN covers (eo1ali_paris); both files carry a unit pixel grid, so the MS copy gets a
   pixel size of 3 (the ratio) for the pair to align. Nine bands go through the 4-band model in band groups; no
   sensor preset exists, so generic MTF gains are used.
-Pixel values are copied unchanged (gdal_translate windows); files are NAME_pan.tif / NAME_ms.tif.
+- 8-bit copies of all five (eightbit_<name>, unless --no-eight-bit): each file rescaled linearly from its
+  own minimum and maximum (all MS bands with one map, so band ratios keep their offsets' shape) to 0-255
+  and stored as Byte, as 8-bit display products are. Their names match no sensor preset, so 'auto' takes
+  the generic preset and the input scale comes from the data (2^8 - 1): the case where the earlier tailor
+  default made every backbone worse.
+Pixel values are copied unchanged (gdal_translate windows) except in the 8-bit copies; files are
+NAME_pan.tif / NAME_ms.tif.
 """
 from __future__ import annotations
 
@@ -61,13 +67,39 @@ def eo1_ali(data: str, out: str) -> List[str]:
     return ["eo1ali_paris"]
 
 
+def eight_bit(out: str, name: str) -> str:
+    """eightbit_<name>: PAN and MS of pair `name` in `out` rescaled linearly to Byte (see module doc)."""
+    import numpy as np
+
+    new = f"eightbit_{name}"
+    for role in ("pan", "ms"):
+        src = gdal.Open(os.path.join(out, f"{name}_{role}.tif"))
+        data = src.ReadAsArray().astype(np.float64)
+        lo, hi = float(data.min()), float(data.max())
+        scaled = np.rint((data - lo) / max(hi - lo, 1e-12) * 255).astype(np.uint8)
+        scaled = scaled.reshape((-1,) + scaled.shape[-2:])
+        options = ["COMPRESS=DEFLATE", "TILED=YES", "PHOTOMETRIC=MINISBLACK", "ALPHA=NO"]  # bands, not RGBA
+        dst = gdal.GetDriverByName("GTiff").Create(os.path.join(out, f"{new}_{role}.tif"), src.RasterXSize,
+                                                    src.RasterYSize, scaled.shape[0], gdal.GDT_Byte,
+                                                    options=options)
+        dst.SetGeoTransform(src.GetGeoTransform())
+        dst.SetProjection(src.GetProjection())
+        for b in range(scaled.shape[0]):
+            dst.GetRasterBand(b + 1).WriteArray(scaled[b])
+        dst = None
+    return new
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data"))
     ap.add_argument("--out", required=True, help="folder to write (created)")
+    ap.add_argument("--no-eight-bit", action="store_true", help="leave out the 8-bit copies")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     names = quickbird(args.data, args.out) + eo1_ali(args.data, args.out)
+    if not args.no_eight_bit:
+        names += [eight_bit(args.out, n) for n in list(names)]
     print(f"{len(names)} pairs in {args.out}: {', '.join(names)}")
 
 

@@ -20,8 +20,11 @@ _HELP = {
     "hidden": f"tailor width (default {_T.hidden})",
     "seed": f"random seed of sampling and initialisation (default {_T.seed})",
     "loss_weights": "spectral,spatial,consistency loss weights (default: per sensor preset)",
-    "spatial_loss": "spatial loss: ds (differentiable D_s) or structural (Z-PNN)",
+    "spatial_loss": f"spatial loss: xcorr (lambda-PNN thresholded local correlation), structural (Z-PNN) or "
+                    f"ds (differentiable D_s, smooths) (default {_T.spatial_loss})",
     "schedule": "learning rate schedule: constant (default) or cosine decay",
+    "guard": "on (default): keep the adaptation only when it beats the pretrained net on held-out patches "
+             "(D_rho and R-ERGAS), else write the pretrained output; off: always keep it",
 }
 
 

@@ -27,6 +27,8 @@ def add_evaluate_parser(sub: Any) -> None:
     p.add_argument("--max-size", type=int, default=DEFAULT_MAX_SIZE, metavar="PX",
                    help="side of the centred window assessed, PAN pixels")
     p.add_argument("--device", default="auto", choices=DEVICES)
+    p.add_argument("--reduced", action="store_true",
+                   help="also run each job at reduced resolution (Wald protocol) and add RR Q2n and SAM")
     p.add_argument("--quiet", action="store_true", help="no per-run progress")
     p.add_argument("--swift-option", action="append", metavar="KEY=VALUE",
                    help="SWIFT setting for --adapt swift / swift+tailor (repeatable, see adapt-sensor)")
@@ -64,7 +66,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
         records = evaluate(pairs, plan, args.sensor, adapt_options_from_args(args), args.device,
                            args.max_size, announce, progress, skip=skip,
-                           swift_options=parse_options(args.swift_option),
+                           swift_options=parse_options(args.swift_option), reduced=args.reduced,
                            quicklooks=sheets)
     print(markdown_table(records))
     if args.quicklooks:

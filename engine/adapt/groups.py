@@ -30,7 +30,7 @@ import torch
 from ..backbones.base import Backbone
 from ..methods.deep import band_groups
 from ..progress import CancelToken, ProgressCallback
-from .losses import LossWeights, SpatialTargets, total_loss
+from .losses import LossWeights, total_loss
 from .options import AdaptOptions
 from .patches import Patches
 from .tailor import ConditionalTailor
@@ -75,7 +75,7 @@ def _group_terms(fused: torch.Tensor, cache: FeatureCache, group: BandGroup, rat
     """The loss terms of one group on its kept bands (fused: (N, model_bands, H, W) inner part)."""
     k, p = group.kept, group.patches
     t = cache.targets
-    targets = SpatialTargets(t.rho_max[:, k], t.lms[:, k], t.pan_low)
+    targets = t.bands(k)
     return total_loss(fused[:, k], cache.frozen[:, k], p.inner(p.pan), p.inner(p.ms, ratio)[:, k], targets,
                       ratio, group.gains, weights)
 
@@ -117,7 +117,7 @@ def _chunk_cache(cache: FeatureCache, part: slice) -> FeatureCache:
     """The cached frozen output and targets of patches `part` (features are not used by 'full')."""
     t = cache.targets
     return FeatureCache(cache.feats[:0], cache.lms[:0], cache.frozen[part],
-                        SpatialTargets(t.rho_max[part], t.lms[part], t.pan_low[part]), cache.keep)
+                        t.patches(part), cache.keep)
 
 
 def _full_group_step(tuned: Backbone, groups: Sequence[BandGroup], caches: Sequence[FeatureCache], ratio: int,

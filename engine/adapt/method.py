@@ -8,8 +8,8 @@ tailor's receptive field, so tiled output stays exact.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
-from typing import Callable, Dict, Optional
+from dataclasses import asdict, dataclass
+from typing import Callable, Dict, Optional, Sequence
 
 import numpy as np
 import torch
@@ -26,10 +26,12 @@ from ..raster.blocks import round_up
 from ..swift.method import start_network
 from ..weights import model_key, read_checked, read_manifest
 from .groups import train_adapted
+from .guard import HELD_OUT_PATCHES, REDUCED_WINDOW, GuardVerdict, guard
 from .losses import weights_for
 from .options import FILE_KEYS, AdaptOptions, patch_size
+from .patches import Patches
 from .persist import load_tailor, save_tailor, tailor_metadata
-from .raster_patches import raster_patches
+from .raster_patches import held_out_patches, raster_patches, read_patches
 from .tailor import TailoredBackbone
 
 
@@ -43,11 +45,12 @@ class AdaptedDeepMethod(DeepMethod):
 
     def __init__(self, backbone: str, net: Backbone, mode: str, seconds: Dict[str, float],
                  after_write: Optional[Callable[[], None]] = None,
-                 source: Optional[DeepMethod] = None) -> None:
+                 source: Optional[DeepMethod] = None, verdict: Optional[GuardVerdict] = None) -> None:
         super().__init__(backbone)
         if source is not None:
             self.name, self.title = source.name, source.title
         self.net, self.mode, self.seconds, self.after_write = net, mode, seconds, after_write
+        self.verdict = verdict  # the guard's decision (None: no guard ran); when not kept, net is the start
         self.receptive_field = net.receptive_field
         self.title = f"{self.title} + {'Feature Tailor' if mode == 'tailor' else 'full fine-tune'}"
 
@@ -88,9 +91,9 @@ def adapt_method(method: Method, pair: AlignedPair, ctx: FusionContext, opts: Ad
     margin = round_up(net.receptive_field + 1, pair.ratio)
     rng = np.random.default_rng(opts.seed)
     stats = ctx.require_stats()  # invalid pixels of partly valid patches get the pipeline's fill values
+    fill = FillValues(stats.pan_mean, stats.ms_mean())
     patches = raster_patches(pair, patch, margin, opts.fraction, opts.max_patches, opts.sampler,
-                             method.scale(ctx), ctx.upsampler, device, rng,
-                             FillValues(stats.pan_mean, stats.ms_mean()))
+                             method.scale(ctx), ctx.upsampler, device, rng, fill)
     cancel.check()
     sample_s = time.perf_counter() - t0
     weights = weights_for(sensor, opts.loss_weights, opts.spatial_loss)
@@ -101,6 +104,11 @@ def adapt_method(method: Method, pair: AlignedPair, ctx: FusionContext, opts: Ad
     result = train_adapted(net, patches, mb, pair.ratio, ctx.ms_gains, ctx.pan_gain, weights, opts, stage,
                            cancel)
     seconds = {"sample": sample_s, **result.seconds}
+    sampling = Sampling(pair, patch, margin, method.scale(ctx), ctx.upsampler, device, fill, ctx.ms_gains,
+                        ctx.pan_gain)
+    verdict = _guard(opts, sampling, net, result.net, patches, mb, rng, seconds)
+    if verdict is not None and not verdict.kept:
+        return AdaptedDeepMethod(backbone, net, opts.mode, seconds, None, method, verdict)
     after_write: Optional[Callable[[], None]] = None
     if opts.save_tailor and isinstance(result.net, TailoredBackbone):
         tailored, path = result.net, opts.save_tailor
@@ -110,7 +118,43 @@ def adapt_method(method: Method, pair: AlignedPair, ctx: FusionContext, opts: Ad
         def save() -> None:
             save_tailor(path, tailored, meta)
         after_write = save
-    return AdaptedDeepMethod(backbone, result.net, opts.mode, seconds, after_write, method)
+    return AdaptedDeepMethod(backbone, result.net, opts.mode, seconds, after_write, method, verdict)
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """How the training patches were read (raster_patches), so held-out ones are read the same way."""
+
+    pair: AlignedPair
+    size: int
+    margin: int
+    scale: float
+    upsampler: str
+    device: torch.device
+    fill: FillValues
+    gains: Sequence[float]
+    pan_gain: float
+
+
+def _guard(opts: AdaptOptions, sampling: Sampling, start: Backbone, adapted: Backbone, trained: Patches,
+           model_bands: int, rng: np.random.Generator, seconds: Dict[str, float]) -> Optional[GuardVerdict]:
+    """The guard's verdict (guard.py); None when it is off or the image is too small for either check
+    (seconds['guard'] counts its time)."""
+    if not opts.guard:
+        return None
+    t0 = time.perf_counter()
+    s, r = sampling, sampling.pair.ratio
+    held = held_out_patches(s.pair, trained.origins, HELD_OUT_PATCHES, s.size, s.margin, s.scale, s.upsampler,
+                            s.device, rng, s.fill)
+    side = min(REDUCED_WINDOW, s.pair.width, s.pair.height) // r ** 2 * r ** 2
+    window = None
+    if side >= 8 * r ** 2:  # at least 8 x 8 MS pixels at the reduced scale
+        margin = round_up(r * (start.receptive_field + 1), r ** 2)  # the net's field at the reduced scale
+        origin = ((s.pair.height - side) // 2 // r * r, (s.pair.width - side) // 2 // r * r)
+        window = read_patches(s.pair, [origin], side, margin, s.scale, s.upsampler, s.device, s.fill)
+    verdict = guard(start, adapted, model_bands, r, s.gains, s.pan_gain, s.upsampler, held, window)
+    seconds["guard"] = time.perf_counter() - t0
+    return verdict
 
 
 def backbone_sha256(name: str, bands: int) -> str:

@@ -6,8 +6,9 @@ Keys of PansharpenRequest.adapt_options (all optional):
   (of the candidate patches, default 0.25, full 1), max_patches (default 8, full 16), sampler
   (diverse | random), steps (tailor 30, full 100), lr (tailor 3e-3; full 1e-5 as Z-PNN), tailor
   (light | conditional), hidden (tailor width, 8), seed (0), loss_weights
-  ('spectral,spatial,consistency'; default per sensor preset), spatial_loss (ds | structural),
-  schedule (learning rate: constant | cosine).
+  ('spectral,spatial,consistency'; default per sensor preset), spatial_loss (xcorr | structural | ds),
+  schedule (learning rate: constant | cosine), guard (on | off: keep the adapted net only when it beats
+  the pretrained one on held-out patches, engine/adapt/guard.py).
 Mode 'full' is the Z-PNN baseline: by default it fine-tunes on the whole image (every 128 px patch, so each
 step is one pass over the image) up to 16 patches (512 x 512 PAN px), the cap keeping the baseline affordable
 on large rasters.
@@ -22,14 +23,15 @@ from dataclasses import dataclass
 from typing import Callable, Dict, Mapping, Optional, TypeVar
 
 from ..errors import EngineError
-from .losses import SPATIAL_KINDS
+from .losses import DEFAULT_SPATIAL, SPATIAL_KINDS
 from .patches import SAMPLERS
 from .tailor import TAILORS
 from .train import SCHEDULES
 
 ADAPT_MODES = ("none", "tailor", "full")
 KEYS = ("patch", "fraction", "max_patches", "sampler", "steps", "lr", "tailor", "hidden", "seed",
-        "loss_weights", "spatial_loss", "schedule")
+        "loss_weights", "spatial_loss", "schedule", "guard")
+GUARD_CHOICES = ("on", "off")
 FILE_KEYS = ("save_tailor", "load_tailor")
 T = TypeVar("T")
 
@@ -49,8 +51,9 @@ class AdaptOptions:
     hidden: int = 8
     seed: int = 0
     loss_weights: Optional[str] = None
-    spatial_loss: str = "ds"
+    spatial_loss: str = DEFAULT_SPATIAL
     schedule: str = "constant"
+    guard: bool = True
     save_tailor: Optional[str] = None
     load_tailor: Optional[str] = None
 
@@ -94,9 +97,10 @@ def parse_adapt_options(mode: str, values: Mapping[str, object]) -> AdaptOptions
         hidden=_get(values, "hidden", int, 8, lambda v: 1 <= v <= 256, "from 1 to 256"),
         seed=_get(values, "seed", int, 0, lambda v: v >= 0, "a non-negative integer"),
         loss_weights=_get(values, "loss_weights", str, None, lambda v: True, "three numbers"),  # type: ignore[arg-type]
-        spatial_loss=_get(values, "spatial_loss", str, "ds", lambda v: v in SPATIAL_KINDS,
+        spatial_loss=_get(values, "spatial_loss", str, DEFAULT_SPATIAL, lambda v: v in SPATIAL_KINDS,
                           " or ".join(SPATIAL_KINDS)),
         schedule=_get(values, "schedule", str, "constant", lambda v: v in SCHEDULES, " or ".join(SCHEDULES)),
+        guard=_get(values, "guard", str, "on", lambda v: v in GUARD_CHOICES, "on or off") == "on",
         save_tailor=_path(values, "save_tailor"),
         load_tailor=_path(values, "load_tailor"),
     )

@@ -102,16 +102,43 @@ def raster_patches(pair: AlignedPair, size: int, margin: int, fraction: float, m
     origins, stats = _candidate_stats(pair, _candidates(pair, size, rng), size, halo, count)
     count = min(len(origins), count)
     picked = [origins[i] for i in choose(stats, count, sampler, rng)]
+    return read_patches(pair, picked, size, margin, scale, upsampler, device, fill)
+
+
+def held_out_patches(pair: AlignedPair, exclude: List[Tuple[int, int]], count: int, size: int, margin: int,
+                     scale: float, upsampler: str, device: torch.device, rng: np.random.Generator,
+                     fill: Optional[FillValues] = None) -> Optional[Patches]:
+    """Up to `count` grid patches not among `exclude` (fully valid ones when the pair has masks), picked at
+    random: the adaptation guard's held-out set (guard.py). None when no such patch exists (an image
+    trained on whole, as mode 'full' does on small images)."""
+    r = pair.ratio
+    halo = round_up(margin + upsample_halo(upsampler, r), r)
+    taken = set(exclude)
+    free = [o for o in _candidates(pair, size, rng) if o not in taken]
+    if has_masks(pair):
+        full = (size + 2 * halo) ** 2
+        free = [(y, x) for y, x in free if valid_pixels(pair, _block(y, x, size, halo))[0] == full]
+    if not free:
+        return None
+    keep = sorted(rng.choice(len(free), size=min(count, len(free)), replace=False).tolist())
+    return read_patches(pair, [free[i] for i in keep], size, margin, scale, upsampler, device, fill)
+
+
+def read_patches(pair: AlignedPair, origins: List[Tuple[int, int]], size: int, margin: int, scale: float,
+                 upsampler: str, device: torch.device, fill: Optional[FillValues] = None) -> Patches:
+    """The patches at `origins` (y, x PAN px) with `margin` px of context, normalised by `scale`."""
+    r = pair.ratio
+    halo = round_up(margin + upsample_halo(upsampler, r), r)
     cut, ext = halo - margin, size + 2 * margin
     lms, pan, ms = [], [], []
-    for y, x in picked:
+    for y, x in origins:
         data = read_block(pair, _block(y, x, size, halo), with_masks=fill is not None)
         fill_invalid(data, fill)
         coarse = torch.from_numpy(data.ms).to(device)[None] / scale
         lms.append(net_upsample(coarse, r, upsampler)[..., cut:cut + ext, cut:cut + ext])
         pan.append(torch.from_numpy(data.pan).to(device)[None, None, cut:cut + ext, cut:cut + ext] / scale)
         ms.append(coarse[..., cut // r:(cut + ext) // r, cut // r:(cut + ext) // r])
-    return Patches(torch.cat(lms), torch.cat(pan), torch.cat(ms), margin, picked)
+    return Patches(torch.cat(lms), torch.cat(pan), torch.cat(ms), margin, list(origins))
 
 
 def _ms_stats(ms: np.ndarray) -> np.ndarray:

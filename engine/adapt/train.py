@@ -86,7 +86,7 @@ def cache_features(net: Backbone, patches: Patches, ratio: int, pan_gain: float)
     with torch.no_grad():
         feats = net.features(patches.lms, patches.pan)
         frozen = patches.inner(net.mapper(feats, patches.lms))
-    targets = spatial_targets(patches.inner(patches.lms), patches.inner(patches.pan), ratio, pan_gain)
+    targets = spatial_targets(patches.lms, patches.pan, ratio, pan_gain, patches.margin)
     keep = min(FEATURE_MARGIN, patches.margin)
     return FeatureCache(patches.inner(feats, keep=keep).contiguous(),
                         patches.inner(patches.lms, keep=keep).contiguous(), frozen, targets, keep)
@@ -159,8 +159,7 @@ def _full_step(tuned: Backbone, patches: Patches, cache: FeatureCache, ratio: in
         part = slice(a, b)
         with torch.enable_grad():
             fused = patches.inner(tuned(patches.lms[part], patches.pan[part]))
-            targets = SpatialTargets(cache.targets.rho_max[part], cache.targets.lms[part],
-                                     cache.targets.pan_low[part])
+            targets = cache.targets.patches(part)
             terms = total_loss(fused, cache.frozen[part], patches.inner(patches.pan[part]),
                                patches.inner(patches.ms[part], ratio), targets, ratio, gains, weights)
             (terms["total"] * ((b - a) / n)).backward()

@@ -1,8 +1,8 @@
 """The unsupervised loss SWIFT scores and fine-tunes with, over index batches of the chosen patches.
 
 "full" (default): Feature Tailor's full-resolution losses (engine/adapt/losses.py): spectral (Wald
-degradation of the output against the MS), spatial (differentiable D_s by default) and consistency (L1 to
-the pretrained net's output, which keeps the adapted net close to where it started), on each patch's inner
+degradation of the output against the MS), spatial (lambda-PNN's thresholded local correlation with the PAN
+by default) and consistency (L1 to the pretrained net's output; weight 0 by default), on each patch's inner
 part; the whole net runs on the patch with its context margin, because any layer may be trainable.
 "wald": reduced-resolution supervision: PAN and MS are degraded by the ratio with the sensor's MTF, the net
 fuses the degraded pair and its output is compared (L1) with the original MS, plus the same consistency
@@ -38,7 +38,7 @@ class Objective:
         else:
             self.pan_in, self.lms_in = p.pan, p.lms
             self.pan, self.ms = p.inner(p.pan), p.inner(p.ms, ratio)
-            self.targets = spatial_targets(p.inner(p.lms), self.pan, ratio, pan_gain)
+            self.targets = spatial_targets(p.lms, p.pan, ratio, pan_gain, p.margin)
         self.frozen = self._frozen(net)
 
     @property
@@ -68,7 +68,5 @@ class Objective:
             terms["total"] = (self.weights.spectral * terms["spectral"]
                               + self.weights.consistency * terms["consistency"])
             return terms
-        t = self.targets
-        sub = type(t)(t.rho_max[idx], t.lms[idx], t.pan_low[idx])
-        return total_loss(fused, frozen, self.pan[idx], self.ms[idx], sub, self.ratio, self.gains,
-                          self.weights)
+        return total_loss(fused, frozen, self.pan[idx], self.ms[idx], self.targets.patches(idx), self.ratio,
+                          self.gains, self.weights)

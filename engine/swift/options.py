@@ -6,14 +6,14 @@ default features: with it the manifold sampler beat random and plain FPS, with s
 (neighbours of the sampler's graph, 8), top (fraction of parameters fine-tuned, 0.3), score (taylor |w * g|
 or fisher g^2), steps (40), batch (patches a step, 8), lr (5e-4), patience (epochs without improvement
 before stopping, 3), seed (0), loss (full | wald), loss_weights ('spectral,spatial,consistency', default
-per sensor preset), spatial_loss (ds | structural).
+per sensor preset), spatial_loss (xcorr | structural | ds).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable, Mapping, Optional, TypeVar
 
-from ..adapt.losses import SPATIAL_KINDS
+from ..adapt.losses import DEFAULT_SPATIAL, SPATIAL_KINDS
 from ..adapt.options import option_value
 from ..errors import EngineError
 
@@ -44,7 +44,7 @@ class SwiftOptions:
     seed: int = 0
     loss: str = "full"
     loss_weights: Optional[str] = None
-    spatial_loss: str = "ds"
+    spatial_loss: str = DEFAULT_SPATIAL
 
 
 def _get(values: Mapping[str, object], key: str, cast: Callable[[str], T], default: T,

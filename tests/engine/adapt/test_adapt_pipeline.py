@@ -100,8 +100,8 @@ def test_run_result_has_stage_and_adaptation_seconds(tmp_path: str) -> None:
     result = run(PansharpenRequest(pan, ms, os.path.join(str(tmp_path), "t.tif"), method="fusionnet",
                                    adapt="tailor", adapt_options=FAST))
     stages = result.stage_seconds
-    assert list(stages) == ["open", "statistics", "adapt_sample", "adapt_cache", "adapt_train", "adapt_other",
-                            "fuse", "write"]
+    assert list(stages) == ["open", "statistics", "adapt_sample", "adapt_cache", "adapt_train", "adapt_guard",
+                            "adapt_other", "fuse", "write"]
     assert all(v >= 0 for v in stages.values()) and stages["adapt_train"] > 0 and stages["fuse"] > 0
     assert result.adapt_seconds == pytest.approx(sum(v for k, v in stages.items() if k.startswith("adapt")))
     assert 0 < result.adapt_seconds < result.seconds and sum(stages.values()) <= result.seconds

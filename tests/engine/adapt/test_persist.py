@@ -127,7 +127,7 @@ def _run(tmp_path, out: str, *extra: str) -> np.ndarray:  # type: ignore[no-unty
 def test_pipeline_round_trip_and_refusals(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     tailor = str(tmp_path / "qb.safetensors")
     saved = _run(tmp_path, "a.tif", "--adapt", "tailor", "--adapt-steps", "3", "--adapt-lr", "0.05",
-                 "--adapt-max-patches", "2", "--save-tailor", tailor)
+                 "--adapt-guard", "off", "--adapt-max-patches", "2", "--save-tailor", tailor)
     loaded = _run(tmp_path, "b.tif", "--load-tailor", tailor)
     plain = _run(tmp_path, "c.tif")
     assert not np.array_equal(saved, plain)
