@@ -16,6 +16,7 @@ from qgis.PyQt.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -101,6 +102,10 @@ class FusionForm(QWidget):
         method_row.addWidget(self.method, 1)
         method_row.addWidget(self.model_button)
         form.addRow("Method", method_row)
+        self.method_hint = QLabel(choices.METHOD_HINT)
+        self.method_hint.setWordWrap(True)
+        self.method_hint.setStyleSheet("color: gray;")
+        form.addRow("", self.method_hint)
         form.addRow("Adaptation", self.adapt.mode)
         form.addRow("Sensor", self.sensor)
         form.addRow("Output", self.output)
@@ -155,7 +160,8 @@ class FusionForm(QWidget):
                 self.ms.setLayer(multi[0])
 
     def restore(self) -> None:
-        """Last choices from QgsSettings (first run: fusionnet with Feature Tailor, auto everything)."""
+        """Last choices from QgsSettings (first run: mtf_glp_hpm, Feature Tailor preset for deep methods, auto
+        everything)."""
         s = QgsSettings()
         first = (choices.DOCK_DEFAULT_METHOD if choices.DOCK_DEFAULT_METHOD in choices.method_names()
                  else DEFAULT_METHOD)

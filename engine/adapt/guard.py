@@ -7,7 +7,7 @@ Two checks, each on both nets, neither on the training loss:
   full-resolution protocol of Scarpa & Ciotola (engine/metrics): D_rho (local correlation with the PAN,
   lower is better) and R-Q2n (the output MTF-filtered and decimated against the MS, higher is better;
   Q2n blocks of the patch's MS side up to 32);
-- reduced resolution on a centred window of the image (up to 512 PAN px): PAN and MS are degraded by the
+- reduced resolution on a centred window of the image (up to 384 PAN px): PAN and MS are degraded by the
   ratio with the sensor's MTFs (Wald), both nets fuse the degraded pair and their Q2n against the window's
   MS is compared. This is the one check with a reference: the full-resolution indices alone kept a
   sharpening adaptation that lost accuracy on the training sensors (scripts/bench_guard.py: 8 false keeps
@@ -33,7 +33,7 @@ from .patches import Patches
 
 HELD_OUT_PATCHES = 4
 SPECTRAL_TOLERANCE = 0.01  # R-Q2n may drop this much (absolute)
-REDUCED_WINDOW = 512  # PAN px side of the reduced-resolution check's window (at most)
+REDUCED_WINDOW = 384  # PAN px side of the reduced-resolution check's window (at most; 96 px when reduced)
 
 
 @dataclass(frozen=True)

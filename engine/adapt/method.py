@@ -151,7 +151,8 @@ def _guard(opts: AdaptOptions, sampling: Sampling, start: Backbone, adapted: Bac
     if side >= 8 * r ** 2:  # at least 8 x 8 MS pixels at the reduced scale
         margin = round_up(r * (start.receptive_field + 1), r ** 2)  # the net's field at the reduced scale
         origin = ((s.pair.height - side) // 2 // r * r, (s.pair.width - side) // 2 // r * r)
-        window = read_patches(s.pair, [origin], side, margin, s.scale, s.upsampler, s.device, s.fill)
+        window = read_patches(s.pair, [origin], side, margin, s.scale, s.upsampler, s.device, s.fill,
+                              with_lms=False)
     verdict = guard(start, adapted, model_bands, r, s.gains, s.pan_gain, s.upsampler, held, window)
     seconds["guard"] = time.perf_counter() - t0
     return verdict

@@ -125,8 +125,10 @@ def held_out_patches(pair: AlignedPair, exclude: List[Tuple[int, int]], count: i
 
 
 def read_patches(pair: AlignedPair, origins: List[Tuple[int, int]], size: int, margin: int, scale: float,
-                 upsampler: str, device: torch.device, fill: Optional[FillValues] = None) -> Patches:
-    """The patches at `origins` (y, x PAN px) with `margin` px of context, normalised by `scale`."""
+                 upsampler: str, device: torch.device, fill: Optional[FillValues] = None,
+                 with_lms: bool = True) -> Patches:
+    """The patches at `origins` (y, x PAN px) with `margin` px of context, normalised by `scale` (lms left
+    empty when with_lms is False: a caller that degrades the patch first upsamples it itself)."""
     r = pair.ratio
     halo = round_up(margin + upsample_halo(upsampler, r), r)
     cut, ext = halo - margin, size + 2 * margin
@@ -135,10 +137,12 @@ def read_patches(pair: AlignedPair, origins: List[Tuple[int, int]], size: int, m
         data = read_block(pair, _block(y, x, size, halo), with_masks=fill is not None)
         fill_invalid(data, fill)
         coarse = torch.from_numpy(data.ms).to(device)[None] / scale
-        lms.append(net_upsample(coarse, r, upsampler)[..., cut:cut + ext, cut:cut + ext])
+        if with_lms:
+            lms.append(net_upsample(coarse, r, upsampler)[..., cut:cut + ext, cut:cut + ext])
         pan.append(torch.from_numpy(data.pan).to(device)[None, None, cut:cut + ext, cut:cut + ext] / scale)
         ms.append(coarse[..., cut // r:(cut + ext) // r, cut // r:(cut + ext) // r])
-    return Patches(torch.cat(lms), torch.cat(pan), torch.cat(ms), margin, list(origins))
+    lms_all = torch.cat(lms) if lms else torch.empty(0, device=device)
+    return Patches(lms_all, torch.cat(pan), torch.cat(ms), margin, list(origins))
 
 
 def _ms_stats(ms: np.ndarray) -> np.ndarray:

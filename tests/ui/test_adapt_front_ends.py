@@ -42,6 +42,7 @@ def _read(path: str) -> np.ndarray:
 def test_adapt_constants_mirror_the_engine() -> None:
     from pansharpen_adapt.engine.adapt import options, patches, tailor
     from pansharpen_adapt.engine.methods.registry import list_methods
+    from pansharpen_adapt.engine.request import DEFAULT_METHOD
     from pansharpen_adapt.ui import choices
     from pansharpen_adapt.ui.processing_adapt import OPTION_PARAMS
 
@@ -57,7 +58,7 @@ def test_adapt_constants_mirror_the_engine() -> None:
     deep = choices.deep_method_names()
     assert deep == [m.name for m in list_methods() if m.family == choices.DEEP_FAMILY]
     assert {"pnn", "pannet", "dicnn", "msdcnn", "fusionnet", "lagconv"} <= set(deep)
-    assert choices.DOCK_DEFAULT_METHOD in deep and choices.DOCK_DEFAULT_ADAPT in choices.ADAPT_MODES
+    assert choices.DOCK_DEFAULT_METHOD == DEFAULT_METHOD and choices.DOCK_DEFAULT_ADAPT in choices.ADAPT_MODES
     processing_keys = {key for key, _ in OPTION_PARAMS.values()}
     assert processing_keys <= set(options.KEYS)
     assert processing_keys <= {f.name for f in fields(options.AdaptOptions)}

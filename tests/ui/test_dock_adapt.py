@@ -21,9 +21,14 @@ def _fill(dock, layers, output: str, method: str = "fusionnet", adapt: str = "ta
     form.output.setFilePath(output)
 
 
-def test_fresh_profile_defaults_to_fusionnet_with_feature_tailor(plugin) -> None:
+def test_fresh_profile_defaults_to_mtf_glp_hpm_and_says_why(plugin) -> None:
+    """The best method by the full-resolution protocol on unseen sensors is the first-run default; Feature
+    Tailor is preset for when a deep method is picked."""
     form = plugin.dock.form
-    assert form.method.currentData() == "fusionnet"
+    assert form.method.currentData() == "mtf_glp_hpm"
+    assert not form.adapt.mode.isEnabled()  # a classical method: no adaptation
+    assert "mtf_glp_hpm" in form.method_hint.text() and "softer" in form.method_hint.text()
+    form.method.setCurrentIndex(form.method.findData("fusionnet"))
     assert form.adapt.mode.currentData() == "tailor" and form.adapt.mode.isEnabled()
     assert form.adapt.steps.value() == form.adapt.steps.minimum()  # "Default": the engine's steps
 
