@@ -243,6 +243,9 @@ def run_with_report(request: PansharpenRequest, report_path: Optional[str] = Non
         report.timings = {"run": result.seconds, **report.timings}
         report.sensor_reason = result.sensor_reason
         report.settings.update(method=result.method, method_upsampler=req.upsampler)
+        if result.adapt != "none":
+            report.settings.update(adapt=result.adapt, adapt_guard=result.guard)
+        report.notes = [n for n in result.notes if n not in report.notes] + report.notes  # e.g. the guard's
         picture = None if quicklook is None else quicklook_of_result(
             req.pan, req.ms, staged, run_title(result.method, result.adapt), result.sensor, quicklook,
             req.upsampler, req.device, StageProgress(progress, assessed, 1.0, "quicklook"), cancel)
