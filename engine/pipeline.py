@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -102,8 +102,12 @@ def _output_spec(request: PansharpenRequest, pair: AlignedPair) -> OutputSpec:
     return OutputSpec(dtype, default_nodata(dtype), max_value, lazy)
 
 
-def _descriptions(pair: AlignedPair) -> List[str]:
-    return [d or f"band {i + 1}" for i, d in enumerate(pair.ms.descriptions)]
+def _descriptions(pair: AlignedPair, preset_bands: Sequence[str] = ()) -> List[str]:
+    """Band names of the output: the MS's own descriptions; for bands without one, the sensor preset's name
+    when the preset names every band (so an unnamed Landsat-8 file comes out coastal, blue, green, red, ...
+    and viewers pick the true-colour bands); else 'band i'."""
+    names = preset_bands if len(preset_bands) == len(pair.ms.descriptions) else ()
+    return [d or (names[i] if names else f"band {i + 1}") for i, d in enumerate(pair.ms.descriptions)]
 
 
 def _prepare(request: PansharpenRequest) -> Tuple[AlignedPair, Method, SensorGuess]:
@@ -175,7 +179,8 @@ def _fuse(req: PansharpenRequest, pair: AlignedPair, method: Method, guess: Sens
     t0, write_s, invalid = time.perf_counter(), 0.0, 0
     declared = None if spec.nodata_if_needed else spec.nodata
     with AtomicGeoTiff(req.output, pair.width, pair.height, len(pair.ms_bands), spec.dtype,
-                       pair.geotransform, pair.crs_wkt, declared, _descriptions(pair), meta) as writer:
+                       pair.geotransform, pair.crs_wkt, declared,
+                       _descriptions(pair, guess.preset.band_names), meta) as writer:
         for fused in fused_blocks(pair, blocks, method, ctx, device, fill, spec, cancel):
             t1 = time.perf_counter()
             writer.write(fused.block.x, fused.block.y, fused.pixels)

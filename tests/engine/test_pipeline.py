@@ -341,3 +341,25 @@ def test_block_workers_are_capped_by_memory(monkeypatch) -> None:
     assert block_workers(get_method("brovey"), cpu, 4200 * 4200) == 1
     assert block_workers(get_method("brovey"), cpu, 100 * 100) == 64
     assert block_workers(get_method("fusionnet"), cpu, 100 * 100) == 1  # not block-parallel
+
+
+@pytest.mark.parametrize("pair, sensor, rgb", [("landsat8", "auto", (4, 3, 2)),
+                                             ("landsat7", "landsat7", (1, 2, 3))])
+def test_unnamed_bands_take_the_sensor_presets_names(tmp_path, pair: str, sensor: str, rgb: tuple) -> None:
+    """An MS without band descriptions: the output's bands carry the preset's names, so viewers (and
+    engine.rgb) pick the true-colour bands (Landsat-8: red is band 4, not 3)."""
+    from engine.physics.sensors import PRESETS
+    from engine.rgb import rgb_bands
+
+    pan, ms = pair_paths(pair)
+    unnamed = str(tmp_path / "unnamed_ms.tif")
+    gdal.Translate(unnamed, ms)
+    ds = gdal.Open(unnamed, gdal.GA_Update)
+    for b in range(1, ds.RasterCount + 1):
+        ds.GetRasterBand(b).SetDescription("")
+    ds = None
+    result = fuse(pan, unnamed, str(tmp_path / "out.tif"), sensor=sensor)
+    assert result.sensor == pair
+    names = info(result.output)["descriptions"]
+    assert names == list(PRESETS[pair].band_names)
+    assert rgb_bands(names) == rgb
