@@ -28,8 +28,8 @@ KIND_TITLES = {"full": "full resolution, no reference", "reference": "with a ref
 def _item(text: str, tooltip: str, align: int) -> QTableWidgetItem:
     item = QTableWidgetItem(text)
     item.setToolTip(tooltip)
-    item.setTextAlignment(align | Qt.AlignVCenter)
-    item.setFlags(Qt.ItemIsEnabled)  # read-only, not selectable
+    item.setTextAlignment(align | Qt.AlignmentFlag.AlignVCenter)
+    item.setFlags(Qt.ItemFlag.ItemIsEnabled)  # read-only, not selectable
     return item
 
 
@@ -44,12 +44,12 @@ class IndicesView(QgsCollapsibleGroupBox):
         self.table = QTableWidget(0, len(self.HEADERS))
         self.table.setHorizontalHeaderLabels(self.HEADERS)
         self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.setSelectionMode(QAbstractItemView.NoSelection)
-        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.caption = QLabel()
         self.caption.setWordWrap(True)
         self.picture = QuicklookLabel()
@@ -66,9 +66,9 @@ class IndicesView(QgsCollapsibleGroupBox):
         self.table.setRowCount(len(rows))
         for i, row in enumerate(rows):
             tip = f"{row.title}; ideal {row.ideal}\n{row.settings}"
-            self.table.setItem(i, 0, _item(row.name, tip, Qt.AlignLeft))
-            self.table.setItem(i, 1, _item(row.text, tip, Qt.AlignRight))
-            self.table.setItem(i, 2, _item(direction(row.better), tip, Qt.AlignLeft))
+            self.table.setItem(i, 0, _item(row.name, tip, Qt.AlignmentFlag.AlignLeft))
+            self.table.setItem(i, 1, _item(row.text, tip, Qt.AlignmentFlag.AlignRight))
+            self.table.setItem(i, 2, _item(direction(row.better), tip, Qt.AlignmentFlag.AlignLeft))
         self.table.resizeRowsToContents()
         self._fit_height()
         self.setTitle(f"{TITLE} ({KIND_TITLES.get(report.kind, report.kind)})")

@@ -23,10 +23,10 @@ class QuicklookLabel(QLabel):
         super().__init__()
         self.path = ""
         self._original = QPixmap()
-        self.setAlignment(Qt.AlignLeft | Qt.AlignTop)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         # The label follows the panel's width instead of asking for the picture's (often > 1000 px).
-        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
-        self.setCursor(Qt.PointingHandCursor)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.hide()
 
     def set_image(self, path: str) -> bool:
@@ -52,12 +52,12 @@ class QuicklookLabel(QLabel):
         if self._original.isNull():
             return
         width = max(1, min(self.width(), self._original.width()))
-        scaled = self._original.scaledToWidth(width, Qt.SmoothTransformation)
+        scaled = self._original.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
         self.setPixmap(scaled)
         self.setFixedHeight(scaled.height())
 
     def mousePressEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
-        if self.path and event.button() == Qt.LeftButton:
+        if self.path and event.button() == Qt.MouseButton.LeftButton:
             self.open_full_size()
         super().mousePressEvent(event)
 

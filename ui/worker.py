@@ -96,7 +96,7 @@ class FusionWorker(QThread):
         except EngineError as exc:
             outcome.assessment_problem = f"quality assessment failed: {exc}"
         except Exception as exc:  # noqa: BLE001 - the run itself succeeded; keep its output
-            QgsMessageLog.logMessage(traceback.format_exc(), LOG_TAG, Qgis.Critical)
+            QgsMessageLog.logMessage(traceback.format_exc(), LOG_TAG, Qgis.MessageLevel.Critical)
             outcome.assessment_problem = f"quality assessment failed: internal error ({type(exc).__name__})"
         else:
             report.timings = {"run": result.seconds, **report.timings}
@@ -123,7 +123,7 @@ class FusionWorker(QThread):
         except EngineError as exc:
             return "", f"quicklook failed: {exc}"
         except Exception as exc:  # noqa: BLE001 - the run and its indices are fine; keep them
-            QgsMessageLog.logMessage(traceback.format_exc(), LOG_TAG, Qgis.Critical)
+            QgsMessageLog.logMessage(traceback.format_exc(), LOG_TAG, Qgis.MessageLevel.Critical)
             return "", f"quicklook failed: internal error ({type(exc).__name__})"
         return self.quicklook, ""
 
@@ -151,7 +151,7 @@ class FusionWorker(QThread):
         except EngineError as exc:
             self.failed.emit(str(exc))
         except Exception as exc:  # noqa: BLE001 - the user gets one line, the log the traceback
-            QgsMessageLog.logMessage(traceback.format_exc(), LOG_TAG, Qgis.Critical)
+            QgsMessageLog.logMessage(traceback.format_exc(), LOG_TAG, Qgis.MessageLevel.Critical)
             self.failed.emit(f"internal error ({type(exc).__name__}): {exc}")
         else:
             self.succeeded.emit(outcome)
