@@ -1,17 +1,18 @@
 """The choices the front ends offer, read from the engine so new methods and presets appear by themselves.
 
-Without torch the method registry cannot be imported; the lists then fall back to the default method
-so the dock and the Processing algorithm still load and can show why nothing runs.
+Without torch the method registry cannot be imported; the lists then come from ui/method_catalogue.py (every
+method, each marked unavailable with the reason) so the dock and the Processing algorithm still load, list
+everything and can say why nothing runs.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Dict, List, Tuple
 
 from ..engine.errors import EngineError
 from ..engine.physics.sensors import PRESETS
-from ..engine.request import DEFAULT_METHOD, DEVICES, OUTPUT_DTYPES, UPSAMPLERS
+from ..engine.request import DEVICES, OUTPUT_DTYPES, UPSAMPLERS
+from .method_catalogue import CATALOGUE, DEEP_FAMILY
 from .runtime import torch_problem
 
 DEFAULT_BLOCK_SIZE = 1024
@@ -47,43 +48,57 @@ SWIFT_PATCH = 64
 SWIFT_SAMPLERS = ("manifold", "fps", "random")
 MODEL_SUFFIX = ".safetensors"
 MODEL_FILTER = "Model files (*.safetensors)"
-DEEP_FAMILY = "deep backbone"
 # The dock's first-run choice; remembered choices win. mtf_glp_hpm is the best method by the full-resolution
 # protocol (D_rho, R-Q2n) and at reduced resolution on the sensors the networks were not trained on (README
 # "Which method to choose"); the adaptation preset for when a deep method is picked is Feature Tailor.
 DOCK_DEFAULT_METHOD = "mtf_glp_hpm"
 DOCK_DEFAULT_ADAPT = "tailor"
+#: the backbone SWIFT starts from unless told otherwise (the one the README's measurements use)
+DEFAULT_DEEP_METHOD = "fusionnet"
 #: shown under the method picker, so the default and its reason are visible where the choice is made
 METHOD_HINT = ("Default mtf_glp_hpm: the sharpest and most faithful here on sensors the networks never saw. "
                "Deep methods + Feature Tailor come closer but stay softer; the tailor is kept only when it "
                "beats the plain network (see the log).")
 
 
+#: why a method is greyed out while PyTorch is missing (every method computes with it)
+NO_TORCH_DEEP = "needs PyTorch (not set up yet): a deep network"
+NO_TORCH = "runs once PyTorch is set up (the engine computes with it)"
+
+
 @dataclass(frozen=True)
 class MethodChoice:
-    """One entry of the method picker: engine name, readable title, one-line summary."""
+    """One entry of the method picker: engine name, readable title, one-line summary, family; available is
+    False (with the reason) for a deep method while PyTorch is missing."""
 
     name: str
     title: str
     summary: str
+    family: str = ""
+    available: bool = True
+    reason: str = ""
+
+    @property
+    def label(self) -> str:
+        """'MTF-GLP-HPM (mtf_glp_hpm)': the readable title with the id that the CLI and qgis_process take."""
+        return self.name if self.title in ("", self.name) else f"{self.title} ({self.name})"
 
 
 def methods() -> List[MethodChoice]:
-    """Registered engine methods, in registration order (only the default one when torch is missing)."""
+    """Every engine method in registration order: the live registry with torch, else the catalogue with the
+    deep methods unavailable."""
     if torch_problem() is not None:
-        return [MethodChoice(DEFAULT_METHOD, DEFAULT_METHOD, "PyTorch is missing")]
+        return [MethodChoice(name, title, summary, family, family != DEEP_FAMILY,
+                             NO_TORCH_DEEP if family == DEEP_FAMILY else NO_TORCH)
+                for name, title, family, summary in CATALOGUE]
     from ..engine.methods.registry import list_methods
 
-    return [MethodChoice(m.name, m.title or m.name, m.summary) for m in list_methods()]
+    return [MethodChoice(m.name, m.title or m.name, m.summary, m.family) for m in list_methods()]
 
 
 def deep_method_names() -> List[str]:
-    """Methods that per-image adaptation applies to (the deep backbones; none without torch)."""
-    if torch_problem() is not None:
-        return []
-    from ..engine.methods.registry import list_methods
-
-    return [m.name for m in list_methods() if m.family == DEEP_FAMILY]
+    """Methods that per-image adaptation applies to (the deep backbones)."""
+    return [m.name for m in methods() if m.family == DEEP_FAMILY]
 
 
 def is_model_file(name: str) -> bool:
@@ -94,11 +109,6 @@ def is_model_file(name: str) -> bool:
 def is_deep(name: str) -> bool:
     """True for a deep backbone name or a saved model file: the methods adaptation applies to."""
     return is_model_file(name) or name in deep_method_names()
-
-
-def swift_model_path(output: str) -> str:
-    """The model file the dock's SWIFT choice writes next to the fused output: <stem>_swift.safetensors."""
-    return os.path.splitext(output)[0] + "_swift" + MODEL_SUFFIX
 
 
 def method_names() -> List[str]:
@@ -142,3 +152,10 @@ def parse_options(text: str) -> Dict[str, str]:
         key, value = item.split("=", 1)
         options[key.strip()] = value.strip()
     return options
+
+
+def preset_band_names(sensor: str) -> Tuple[str, ...]:
+    """The band names of a sensor preset (() for generic or an unknown name): the true-colour choice for
+    bands without descriptions."""
+    preset = PRESETS.get(sensor)
+    return preset.band_names if preset is not None else ()

@@ -10,22 +10,24 @@ No Qt or QGIS imports here.
 from __future__ import annotations
 
 import glob
+import importlib
 import os
 import sys
 from typing import List, Optional
 
+from .places import data_dir
+
 PLUGIN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV_ENV = "PANSHARPEN_ADAPT_VENV"
-README_HINT = "see the README section 'Installing PyTorch'"
+README_HINT = "use 'Set up PyTorch...' in the plugin's menu (README: 'Installing PyTorch')"
 
 _problem: Optional[str] = None
 _checked = False
 
 
 def default_venv() -> str:
-    """The per-user venv the README tells users to create (~/.local/share/pansharpen_adapt/venv)."""
-    data = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return os.path.join(data, "pansharpen_adapt", "venv")
+    """The per-user venv 'Set up PyTorch...' creates (~/.local/share/pansharpen_adapt/venv)."""
+    return os.path.join(data_dir(), "venv")
 
 
 def candidate_venvs() -> List[str]:
@@ -54,7 +56,7 @@ def _try_import() -> Optional[str]:
 def _describe(error: str) -> str:
     py = f"{sys.version_info.major}.{sys.version_info.minor}"
     return (f"PyTorch cannot be imported by the Python {py} that QGIS uses ({error}); "
-            f"install it for that Python or in {default_venv()}, {README_HINT}")
+            f"install it for that Python or in {default_venv()}: {README_HINT}")
 
 
 def _engine_error() -> Optional[str]:
@@ -86,6 +88,28 @@ def torch_problem() -> Optional[str]:
     _problem = _describe(error) if error is not None else _engine_error()
     _checked = True
     return _problem
+
+
+def _forget_failed_torch() -> None:
+    """Drop what a failed 'import torch' left in sys.modules (submodules that loaded before the failure), so
+    the next import starts afresh from the new site-packages instead of mixing two installations."""
+    if "torch" not in sys.modules:
+        for name in [n for n in sys.modules if n.startswith("torch.")]:
+            del sys.modules[name]
+
+
+def activate_venv(venv: str) -> Optional[str]:
+    """After PyTorch was installed into `venv` while QGIS runs: put its site-packages on sys.path, forget the
+    cached answer and check again. None when torch and the engine now import (no restart needed); else the
+    one-line problem, which then needs a QGIS restart (e.g. a broken torch was loaded before)."""
+    global _checked
+    for path in site_packages(venv):
+        if path not in sys.path:
+            sys.path.append(path)
+    importlib.invalidate_caches()  # the folders existed before (empty): their listing is cached
+    _forget_failed_torch()
+    _checked = False
+    return torch_problem()
 
 
 def torch_summary() -> str:

@@ -70,6 +70,16 @@ class SpyIface:
         return [args for call, args in self.calls if call == name]
 
 
+@pytest.fixture(autouse=True)
+def private_home(tmp_path_factory, monkeypatch) -> str:
+    """A temporary home for every test: the default output folder (~/pansharpen_adapt), the models folder
+    and the PyTorch venv ($XDG_DATA_HOME/pansharpen_adapt/...) must never be the user's."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    return str(home)
+
+
 @pytest.fixture
 def spy_iface(qgis_iface: object) -> SpyIface:
     return SpyIface(qgis_iface)
@@ -88,6 +98,29 @@ def plugin(spy_iface: SpyIface, qgis_new_project: object, qgis_processing: None,
     """The plugin loaded as QGIS does (classFactory + initGui); unloaded afterwards."""
     import pansharpen_adapt
 
+    instance = pansharpen_adapt.classFactory(spy_iface)
+    instance.initGui()
+    yield instance
+    instance.unload()
+
+
+@pytest.fixture
+def no_torch(monkeypatch) -> str:
+    """The plugin believes torch cannot be imported (the check is cached in ui/runtime.py)."""
+    from pansharpen_adapt.ui import runtime
+
+    problem = runtime._describe("ModuleNotFoundError: No module named 'torch'")
+    monkeypatch.setattr(runtime, "_checked", True)
+    monkeypatch.setattr(runtime, "_problem", problem)
+    return problem
+
+
+@pytest.fixture
+def bare_plugin(no_torch, spy_iface, qgis_new_project, qgis_processing, clean_settings):
+    """The plugin loaded as QGIS does while torch is missing; unloaded afterwards."""
+    import pansharpen_adapt
+
+    spy_iface.messageBar().clear_messages()
     instance = pansharpen_adapt.classFactory(spy_iface)
     instance.initGui()
     yield instance
