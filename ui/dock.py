@@ -1,13 +1,12 @@
-"""The dock widget: pick layers and a method, Run on a background QThread, watch progress, Cancel."""
+"""The dock widget: pick layers and a method, Run on a background QThread, watch progress, Cancel; the runs
+of the project in a History tab; a set-up strip while PyTorch is missing."""
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import time
 from typing import TYPE_CHECKING, Any, Optional
 
-from qgis.core import Qgis, QgsProject
+from qgis.core import Qgis, QgsProcessingUtils, QgsProject
 from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import QTimer, pyqtSignal
 from qgis.PyQt.QtWidgets import (
@@ -15,6 +14,7 @@ from qgis.PyQt.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -22,41 +22,46 @@ from qgis.PyQt.QtWidgets import (
 from ..engine.errors import EngineError
 from ..engine.request import PansharpenRequest
 from .dock_form import FusionForm, request_from_form
+from .dock_results import JobInfo, add_run_layers, result_lines, run_record, zoom_to_record
+from .history import load_from_project, save_to_project
+from .history_view import HistoryView
 from .indices_view import IndicesView
-from .layers import add_result_layer
+from .places import quicklook_path
 from .quality import log_lines
 from .runtime import torch_problem, torch_summary
 from .stages import StageLog
-from .swift_job import swift_lines, swift_request
+from .swift_job import swift_request
+from .torch_banner import TorchBanner
 from .worker import FusionOutcome, FusionWorker
 
 if TYPE_CHECKING:  # engine.swift imports torch; the dock must load without it
     from ..engine.swift.request import SensorAdaptRequest
 
 TITLE = "Pansharpen & Adapt"
+NO_TORCH_TIP = "PyTorch is not set up: use 'Set up PyTorch...' above"
+RUN_TIP = "Fuse the chosen layers on a background thread"
 
 
 class PansharpenDock(QgsDockWidget):
-    """Dock of the plugin. job_done(status) fires once a job is over and its layer (if any) is added.
-
-    status is 'succeeded', 'failed' or 'cancelled'.
-    """
+    """Dock of the plugin. job_done(status) fires once a job is over and its layer (if any) is added;
+    status is 'succeeded', 'failed' or 'cancelled'. setup_requested when the user asks to set up PyTorch."""
 
     job_done = pyqtSignal(str)
+    setup_requested = pyqtSignal()
 
     def __init__(self, iface: Any, parent: Optional[QWidget] = None) -> None:
         super().__init__(TITLE, parent)
         self.setObjectName("PansharpenAdaptDock")
         self.iface = iface
         self.worker: Optional[FusionWorker] = None  # kept so the running QThread is never collected
-        self.result_layer = None
+        self.result_layer: Optional[Any] = None  # the last run's layer
         self.report: Optional[Any] = None  # engine AssessmentReport of the last run, when assessed
-        self.quicklook = ""  # PNG of the last assessed run (in _quicklook_dir, removed at shutdown)
-        self._quicklook_dir = ""
-        self._quicklook_count = 0
+        self.quicklook = ""  # PNG of the last assessed run (next to its output)
+        self.job: Optional[JobInfo] = None
         self._status = ""
-        self._started = 0.0
         self._stages = StageLog()
+        self.banner = TorchBanner()
+        self.banner.setup_requested.connect(self.setup_requested.emit)
         self.form = FusionForm()
         self.run_button = QPushButton("Run")
         self.cancel_button = QPushButton("Cancel")
@@ -66,17 +71,25 @@ class PansharpenDock(QgsDockWidget):
         self.log_view = QPlainTextEdit()
         self.log_view.setReadOnly(True)
         self.log_view.setMaximumBlockCount(500)
+        self.history = HistoryView()
+        self.tabs = QTabWidget()
         self._layout()
         self.run_button.clicked.connect(self.run)
         self.cancel_button.clicked.connect(self.cancel)
-        QgsProject.instance().layersAdded.connect(self._layers_added)
-        self._set_running(False)
+        self.history.zoom_requested.connect(lambda record: self.log(zoom_to_record(self.iface, record)))
+        self.history.changed.connect(self._history_changed)
+        project = QgsProject.instance()
+        project.layersAdded.connect(self._layers_added)
+        project.readProject.connect(self._project_read)
+        project.cleared.connect(self._project_read)
         self.form.guess_layers()
+        self.history.set_records(load_from_project(project))
+        self.refresh_torch()
         self.log(torch_problem() or torch_summary())
 
     def _layout(self) -> None:
-        body = QWidget()
-        layout = QVBoxLayout(body)
+        run_page = QWidget()
+        layout = QVBoxLayout(run_page)
         layout.addWidget(self.form)
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
@@ -85,7 +98,22 @@ class PansharpenDock(QgsDockWidget):
         layout.addWidget(self.progress)
         layout.addWidget(self.indices)
         layout.addWidget(self.log_view, 1)
+        self.tabs.addTab(run_page, "Run")
+        self.tabs.addTab(self.history, "History")
+        body = QWidget()
+        outer = QVBoxLayout(body)
+        outer.addWidget(self.banner)
+        outer.addWidget(self.tabs, 1)
         self.setWidget(body)
+
+    def refresh_torch(self) -> None:
+        """Show the set-up strip and disable Run while PyTorch is missing; relist the methods (called again
+        once 'Set up PyTorch...' succeeded, so no restart is needed)."""
+        missing = torch_problem() is not None
+        self.banner.setVisible(missing)
+        self.form.fill_methods()
+        self.run_button.setToolTip(NO_TORCH_TIP if missing else RUN_TIP)
+        self._set_running(self.worker is not None)
 
     def log(self, text: str) -> None:
         """Append a time-stamped line to the dock's log and show it."""
@@ -98,10 +126,10 @@ class PansharpenDock(QgsDockWidget):
 
     def _error(self, text: str) -> None:
         self.log(f"error: {text}")
-        self.iface.messageBar().pushMessage(TITLE, text, Qgis.Critical, 0)
+        self.iface.messageBar().pushMessage(TITLE, text, Qgis.MessageLevel.Critical, 0)
 
     def _set_running(self, running: bool) -> None:
-        self.run_button.setEnabled(not running)
+        self.run_button.setEnabled(not running and torch_problem() is None)
         self.cancel_button.setEnabled(running)
         self.form.setEnabled(not running)
         if running:
@@ -111,6 +139,15 @@ class PansharpenDock(QgsDockWidget):
     def _layers_added(self, layers: list) -> None:
         if self.worker is None:
             self.form.guess_layers()
+
+    def _project_read(self, *args: Any) -> None:
+        """A project was opened (or cleared): show its runs, and where a blank Output now goes."""
+        self.history.set_records(load_from_project(QgsProject.instance()))
+        self.form.update_output_hint()
+
+    def _history_changed(self) -> None:
+        count = len(self.history.records)
+        self.tabs.setTabText(1, f"History ({count})" if count else "History")
 
     def run(self) -> None:
         """Check the inputs on the main thread, then start the job on a worker thread."""
@@ -130,16 +167,20 @@ class PansharpenDock(QgsDockWidget):
             self._error(str(exc))
             return
         self.form.save()
-        self.start(request, self.form.assess.isChecked(), swift)
+        layer = self.form.ms.currentLayer()
+        job = JobInfo(request.method, "swift" if swift is not None else request.adapt,
+                      layer.id() if layer is not None else "", self.form.style_ms.isChecked())
+        self.start(request, self.form.assess.isChecked(), swift, job)
 
     def start(self, request: PansharpenRequest, assess: bool = False,
-              swift: Optional[SensorAdaptRequest] = None) -> None:
+              swift: Optional[SensorAdaptRequest] = None, job: Optional[JobInfo] = None) -> None:
         """Run a ready request on a new FusionWorker (plain values only cross the thread); with assess,
         the worker then computes the full-resolution indices of the output and renders its quicklook
-        (a PNG in a temporary folder, shown under the indices); with swift, it first adapts
-        the method by SWIFT into swift.output and runs the request with that model file."""
-        quicklook = self._next_quicklook(assess)
-        worker = FusionWorker(request, assess, parent=self, swift=swift, quicklook=quicklook)
+        next to it (shown under the indices and in the history); with swift, it first adapts the method by
+        SWIFT into swift.output and runs the request with that model file."""
+        self.job = job or JobInfo(request.method, "swift" if swift is not None else request.adapt)
+        self.job.quicklook = quicklook_path(request.output) if assess else ""
+        worker = FusionWorker(request, assess, parent=self, swift=swift, quicklook=self.job.quicklook)
         worker.progressed.connect(self._on_progress)
         worker.succeeded.connect(self._on_succeeded)
         worker.failed.connect(self._on_failed)
@@ -149,7 +190,6 @@ class PansharpenDock(QgsDockWidget):
         self.indices.clear()
         self.quicklook = ""
         self._set_running(True)
-        self._started = time.perf_counter()
         self._stages = StageLog()
         adapt = f" + {request.adapt} adaptation" if request.adapt != "none" else ""
         if swift is not None:
@@ -173,29 +213,29 @@ class PansharpenDock(QgsDockWidget):
             self.log(stage)
 
     def _on_succeeded(self, outcome: FusionOutcome) -> None:
-        result = outcome.result
+        result, job = outcome.result, self.job or JobInfo(outcome.result.method, outcome.result.adapt)
         self._status = "succeeded"
         self.progress.setValue(100)
         self.progress.setFormat("%p%  done")
-        for note in result.notes:
-            self.log(f"note: {note}")
-        self.log(f"sensor {result.sensor}: {result.sensor_reason}")
-        self.log(f"device: {result.device}")
+        for line in result_lines(outcome, QgsProcessingUtils.tempFolder()):
+            self.log(line)
         if outcome.swift is not None:
-            for line in swift_lines(outcome.swift):
-                self.log(line)
             self.form.add_model_file(outcome.swift.output, select=False)
             self.form.save()
-        if result.adapt != "none":
-            self.log(result.adaptation_line())
-        self.log(result.summary())
-        name = os.path.splitext(os.path.basename(result.output))[0]
         try:
-            self.result_layer = add_result_layer(result.output, name)
+            layer = add_run_layers(outcome, job)
         except EngineError as exc:
             self._status = "failed"
             self._error(str(exc))
             return
+        self.result_layer = layer
+        self._show_assessment(outcome)
+        self.history.add(run_record(outcome, job, layer))
+        save_to_project(QgsProject.instance(), self.history.records)
+        done = f"{layer.name()} done in {result.seconds:.1f} s ({result.device})"
+        self.iface.messageBar().pushMessage(TITLE, done, Qgis.MessageLevel.Success, 5)
+
+    def _show_assessment(self, outcome: FusionOutcome) -> None:
         if outcome.report is not None:
             self.report, self.quicklook = outcome.report, outcome.quicklook
             self.indices.show_report(outcome.report, outcome.quicklook)
@@ -206,8 +246,6 @@ class PansharpenDock(QgsDockWidget):
             QTimer.singleShot(0, self._scroll_log_to_end)
         elif outcome.assessment_problem:
             self.log(outcome.assessment_problem)
-        self.iface.messageBar().pushMessage(
-            TITLE, f"{result.method} done in {result.seconds:.1f} s ({result.device})", Qgis.Success, 5)
 
     def _on_failed(self, message: str) -> None:
         self._status = "failed"
@@ -225,30 +263,18 @@ class PansharpenDock(QgsDockWidget):
         self._set_running(False)
         self.job_done.emit(self._status or "failed")
 
-    def _next_quicklook(self, assess: bool) -> str:
-        """The previous run's picture deleted (a new run clears the panel), and with assess a fresh PNG path
-        for the next run's quicklook in a private temporary folder made on first use ('' without)."""
-        if self._quicklook_dir and os.path.isdir(self._quicklook_dir):
-            for name in os.listdir(self._quicklook_dir):
-                os.remove(os.path.join(self._quicklook_dir, name))
-        if not assess:
-            return ""
-        if not self._quicklook_dir or not os.path.isdir(self._quicklook_dir):
-            self._quicklook_dir = tempfile.mkdtemp(prefix="pansharpen-adapt-quicklooks-")
-        self._quicklook_count += 1
-        return os.path.join(self._quicklook_dir, f"quicklook-{self._quicklook_count}.png")
-
     def shutdown(self) -> None:
-        """Stop listening to the project, stop a running job and delete the quicklooks (called by the
-        plugin's unload)."""
-        try:
-            QgsProject.instance().layersAdded.disconnect(self._layers_added)
-        except TypeError:
-            pass
+        """Stop listening to the project and stop a running job (called by the plugin's unload). Outputs
+        and quicklooks stay: the project's history refers to them."""
+        project = QgsProject.instance()
+        connections = ((project.layersAdded, self._layers_added), (project.readProject, self._project_read),
+                       (project.cleared, self._project_read))
+        for signal, slot in connections:
+            try:
+                signal.disconnect(slot)
+            except TypeError:
+                pass
         if self.worker is not None:
             self.worker.cancel()
             self.worker.wait()
             self.worker = None
-        if self._quicklook_dir:
-            shutil.rmtree(self._quicklook_dir, ignore_errors=True)
-            self._quicklook_dir = ""

@@ -1,13 +1,16 @@
 """The input form of the dock: layer pickers, method, sensor, output, advanced settings.
 
-request_from_form() is the dock's one place that turns widget values into a PansharpenRequest.
+request_from_form() is the dock's one place that turns widget values into a PansharpenRequest. Without PyTorch
+every method is still listed (deep ones greyed out with the reason); with Output left blank the result goes
+to the output folder under a name made from the method and the time (ui/places.py), a temporary file only
+when "Temporary output" is ticked.
 """
 from __future__ import annotations
 
 import os
 from typing import List, Optional
 
-from qgis.core import QgsMapLayerProxyModel, QgsProcessingUtils, QgsRasterLayer, QgsSettings
+from qgis.core import QgsProcessingUtils, QgsProject, QgsRasterLayer, QgsSettings
 from qgis.gui import QgsCollapsibleGroupBox, QgsFileWidget, QgsMapLayerComboBox
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import (
@@ -24,10 +27,13 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
+from ..engine.errors import EngineError
 from ..engine.request import DEFAULT_METHOD, PansharpenRequest
 from . import choices
 from .adapt_form import AdaptForm
+from .compat import LAYER_FILTER_RASTER
 from .layers import raster_path
+from .places import auto_output, default_output_folder, model_files_in, models_dir
 
 SETTINGS_PREFIX = "pansharpen_adapt/dock/"
 MAX_MODEL_FILES = 8  # saved model files kept in the method picker between sessions
@@ -39,7 +45,7 @@ def _combo(items: list, tooltips: Optional[list] = None) -> QComboBox:
     for i, (value, title) in enumerate(items):
         box.addItem(title, value)
         if tooltips:
-            box.setItemData(i, tooltips[i], Qt.ToolTipRole)
+            box.setItemData(i, tooltips[i], Qt.ItemDataRole.ToolTipRole)
     return box
 
 
@@ -57,19 +63,26 @@ class FusionForm(QWidget):
         self.pan = QgsMapLayerComboBox()
         self.ms = QgsMapLayerComboBox()
         for box in (self.pan, self.ms):
-            box.setFilters(QgsMapLayerProxyModel.RasterLayer)
-        methods = choices.methods()
-        self.method = _combo([(m.name, f"{m.title} ({m.name})") for m in methods],
-                             [m.summary for m in methods])
+            box.setFilters(LAYER_FILTER_RASTER)
+        self.method = QComboBox()
+        self.fill_methods()
         self.model_button = QPushButton("Model file...")
         self.model_button.setToolTip("Run a saved model file (.safetensors with its .json sidecar, e.g. made "
                                      "by SWIFT) as the method; adaptation works on top of it")
         self.model_button.clicked.connect(self.browse_model_file)
         self.sensor = _combo(choices.sensors())
         self.output = QgsFileWidget()
-        self.output.setStorageMode(QgsFileWidget.SaveFile)
+        self.output.setStorageMode(QgsFileWidget.StorageMode.SaveFile)
         self.output.setFilter("GeoTIFF (*.tif *.tiff)")
-        self.output.lineEdit().setPlaceholderText("[Save to temporary file]")
+        self.results_folder = QgsFileWidget()
+        self.results_folder.setStorageMode(QgsFileWidget.StorageMode.GetDirectory)
+        self.results_folder.setToolTip("Where runs with a blank Output are saved (default: pansharpen_adapt/ "
+                                       "in the project's folder once the project is saved, else in your home "
+                                       "folder)")
+        self.temporary = QCheckBox("Temporary output (deleted when QGIS exits)")
+        self.style_ms = QCheckBox("Show the MS layer in true colour too")
+        self.style_ms.setToolTip("After a run, give the MS input layer the result's band choice and 2-98 % "
+                                 "stretch, so the two look alike")
         self.assess = QCheckBox("Assess quality after the run")
         self.assess.setToolTip(
             "Compute the no-reference quality indices (D_rho, R_Q2n, R_SAM, R_ERGAS, RQNR, D_s_R, HQNR, "
@@ -89,10 +102,53 @@ class FusionForm(QWidget):
         self._layout()
         self.restore()
         self.method.currentIndexChanged.connect(self._method_changed)
+        self.temporary.toggled.connect(self.update_output_hint)
+        self.results_folder.fileChanged.connect(self.update_output_hint)
         self._method_changed()
+        self.update_output_hint()
 
     def _method_changed(self) -> None:
         self.adapt.set_method(str(self.method.currentData()))
+
+    def fill_methods(self) -> None:
+        """(Re)list the engine's methods, keeping the model files and the choice; a method that cannot run
+        (deep ones without PyTorch) is greyed out, its tooltip says why."""
+        current, files = self.method.currentData(), self.model_files()
+        self.method.blockSignals(True)  # one _method_changed at the end, not one per item
+        self.method.clear()
+        for m in choices.methods():
+            self.method.addItem(m.label, m.name)
+            index = self.method.count() - 1
+            self.method.setItemData(index, f"{m.summary}\n{m.reason}" if m.reason else m.summary,
+                                    Qt.ItemDataRole.ToolTipRole)
+            if not m.available:
+                self.method.model().item(index).setEnabled(False)
+        for path in files:
+            self.add_model_file(path, select=False)
+        self.method.blockSignals(False)
+        if current is not None:
+            self.select_method(str(current))
+
+    def select_method(self, name: str) -> bool:
+        """Select a method (or model file) when it is listed and enabled; False otherwise."""
+        index = self.method.findData(name)
+        item = self.method.model().item(index) if index >= 0 else None
+        if item is None or not item.isEnabled():
+            return False
+        self.method.setCurrentIndex(index)
+        return True
+
+    def output_folder(self) -> str:
+        """The folder for outputs with a blank Output: the chosen one, else the default (ui/places.py)."""
+        chosen = self.results_folder.filePath().strip()
+        return chosen or default_output_folder(QgsProject.instance().homePath())
+
+    def update_output_hint(self) -> None:
+        """Say in the Output field where a blank Output goes."""
+        where = ("a temporary file" if self.temporary.isChecked()
+                 else os.path.join(self.output_folder(), "<method>_<date-time>.tif"))
+        self.output.lineEdit().setPlaceholderText(f"[auto: {where}]")
+        self.results_folder.lineEdit().setPlaceholderText(f"[default: {self.output_folder()}]")
 
     def _layout(self) -> None:
         form = QFormLayout()
@@ -117,6 +173,9 @@ class FusionForm(QWidget):
         adv.addRow("Device", self.device)
         adv.addRow("Block size", self.block_size)
         adv.addRow("Options", self.options)
+        adv.addRow("Output folder", self.results_folder)
+        adv.addRow(self.temporary)
+        adv.addRow(self.style_ms)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addLayout(form)
@@ -133,7 +192,7 @@ class FusionForm(QWidget):
         full = os.path.abspath(path)
         if self.method.findData(full) < 0:
             self.method.addItem(f"{os.path.basename(full)} (model file)", full)
-            self.method.setItemData(self.method.count() - 1, full, Qt.ToolTipRole)
+            self.method.setItemData(self.method.count() - 1, full, Qt.ItemDataRole.ToolTipRole)
         if select:
             _select(self.method, full)
 
@@ -165,11 +224,12 @@ class FusionForm(QWidget):
         s = QgsSettings()
         first = (choices.DOCK_DEFAULT_METHOD if choices.DOCK_DEFAULT_METHOD in choices.method_names()
                  else DEFAULT_METHOD)
-        for path in s.value(SETTINGS_PREFIX + "model_files", [], type=list) or []:
-            if os.path.isfile(str(path)):  # a moved or deleted model file just leaves the picker
-                self.add_model_file(str(path), select=False)
-        method = str(s.value(SETTINGS_PREFIX + "method", first))
-        _select(self.method, method if self.method.findData(method) >= 0 else first)
+        remembered = [str(p) for p in s.value(SETTINGS_PREFIX + "model_files", [], type=list) or []]
+        for path in model_files_in(models_dir()) + remembered:
+            if os.path.isfile(path):  # a moved or deleted model file just leaves the picker
+                self.add_model_file(path, select=False)
+        if not self.select_method(str(s.value(SETTINGS_PREFIX + "method", first))):
+            self.select_method(first)
         self.adapt.restore(s, SETTINGS_PREFIX)
         _select(self.sensor, str(s.value(SETTINGS_PREFIX + "sensor", "auto")))
         _select(self.dtype, str(s.value(SETTINGS_PREFIX + "dtype", "auto")))
@@ -178,6 +238,9 @@ class FusionForm(QWidget):
         self.options.setText(str(s.value(SETTINGS_PREFIX + "options", "")))
         self.assess.setChecked(bool(s.value(SETTINGS_PREFIX + "assess", True, type=bool)))
         self.output.setDefaultRoot(str(s.value(SETTINGS_PREFIX + "output_folder", "")))
+        self.results_folder.setFilePath(str(s.value(SETTINGS_PREFIX + "results_folder", "")))
+        self.temporary.setChecked(bool(s.value(SETTINGS_PREFIX + "temporary", False, type=bool)))
+        self.style_ms.setChecked(bool(s.value(SETTINGS_PREFIX + "style_ms", False, type=bool)))
 
     def save(self) -> None:
         """Remember the current choices (not the output file: a rerun must not overwrite it silently)."""
@@ -189,6 +252,9 @@ class FusionForm(QWidget):
         s.setValue(SETTINGS_PREFIX + "block_size", self.block_size.value())
         s.setValue(SETTINGS_PREFIX + "options", self.options.text())
         s.setValue(SETTINGS_PREFIX + "assess", self.assess.isChecked())
+        s.setValue(SETTINGS_PREFIX + "results_folder", self.results_folder.filePath().strip())
+        s.setValue(SETTINGS_PREFIX + "temporary", self.temporary.isChecked())
+        s.setValue(SETTINGS_PREFIX + "style_ms", self.style_ms.isChecked())
         self.adapt.save(s, SETTINGS_PREFIX)
         if self.output.filePath():
             s.setValue(SETTINGS_PREFIX + "output_folder", os.path.dirname(self.output.filePath()))
@@ -196,14 +262,30 @@ class FusionForm(QWidget):
 
 def temporary_output(method: str) -> str:
     """A fresh GeoTIFF path in the QGIS Processing temporary folder (deleted when QGIS exits)."""
-    return QgsProcessingUtils.generateTempFilename(f"pansharpened_{method}.tif")
+    return QgsProcessingUtils.generateTempFilename(os.path.basename(auto_output("", method)))
+
+
+def output_path(form: FusionForm, method: str, adapt: str) -> str:
+    """The Output field's path; when blank a new file in the output folder (made when missing), or a
+    temporary file when asked for. EngineError (one line) when the folder cannot be made."""
+    given = form.output.filePath().strip()
+    if given:
+        return given
+    if form.temporary.isChecked():
+        return temporary_output(method)
+    folder = form.output_folder()
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise EngineError(f"cannot create the output folder {folder}: {exc.strerror or exc}") from None
+    return auto_output(folder, method, adapt)
 
 
 def request_from_form(form: FusionForm) -> PansharpenRequest:
     """The request the dock runs; raises EngineError (one line) for unusable layers or options."""
     method = str(form.method.currentData())
-    output = form.output.filePath().strip() or temporary_output(method)
     adapt, adapt_options = form.adapt.values()
+    output = output_path(form, method, choices.SWIFT if form.adapt.swift_options() is not None else adapt)
     return PansharpenRequest(
         pan=raster_path(form.pan.currentLayer(), "PAN"),
         ms=raster_path(form.ms.currentLayer(), "MS"),

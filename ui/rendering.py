@@ -1,7 +1,7 @@
 """A readable first look at a fused raster: true-colour RGB with a 2-98 % cumulative-cut stretch."""
 from __future__ import annotations
 
-from typing import List
+from typing import List, Sequence
 
 from osgeo import gdal
 from qgis.core import (
@@ -23,7 +23,7 @@ def _stretch(layer: QgsRasterLayer, band: int) -> QgsContrastEnhancement:
     provider = layer.dataProvider()
     low, high = provider.cumulativeCut(band, CUT_LOW, CUT_HIGH, QgsRectangle(), SAMPLE_SIZE)
     enhancement = QgsContrastEnhancement(provider.dataType(band))
-    enhancement.setContrastEnhancementAlgorithm(QgsContrastEnhancement.StretchToMinimumMaximum)
+    enhancement.setContrastEnhancementAlgorithm(QgsContrastEnhancement.ContrastEnhancementAlgorithm.StretchToMinimumMaximum)
     enhancement.setMinimumValue(low)
     enhancement.setMaximumValue(high if high > low else low + 1)
     return enhancement
@@ -41,10 +41,11 @@ def band_descriptions(layer: QgsRasterLayer) -> List[str]:
     return [ds.GetRasterBand(b).GetDescription() for b in range(1, ds.RasterCount + 1)]
 
 
-def apply_rendering(layer: QgsRasterLayer) -> None:
-    """Set an RGB (or grey, for one or two bands) renderer stretched to the 2-98 % cut."""
+def apply_rendering(layer: QgsRasterLayer, preset_bands: Sequence[str] = ()) -> None:
+    """Set an RGB (or grey, for one or two bands) renderer stretched to the 2-98 % cut. preset_bands: the
+    sensor preset's band names, used for bands without a description (e.g. an unnamed MS input)."""
     provider = layer.dataProvider()
-    bands = rgb_bands(band_descriptions(layer))
+    bands = rgb_bands(band_descriptions(layer), preset_bands)
     if bands is None:
         renderer = QgsSingleBandGrayRenderer(provider, 1)
         renderer.setContrastEnhancement(_stretch(layer, 1))

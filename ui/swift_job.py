@@ -1,5 +1,6 @@
-"""The dock's "SWIFT (adapt and apply)": SWIFT on the current pair into a model file next to the output,
-then the pipeline with that file as the method. Plain values only (no Qt): the worker thread runs it.
+"""The dock's "SWIFT (adapt and apply)": SWIFT on the current pair into a model file in the models folder
+(ui/places.py: it survives QGIS exiting and is listed at every start), then the pipeline with that file as the
+method. Plain values only (no Qt): the worker thread runs it.
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Dict, Tuple
 
 from ..engine.progress import CancelToken, ProgressCallback, StageProgress
 from ..engine.request import PansharpenRequest
-from .choices import swift_model_path
+from .places import is_inside, models_dir, swift_model_path
 
 if TYPE_CHECKING:  # engine.swift and engine.pipeline import torch
     from ..engine.pipeline import RunResult
@@ -22,11 +23,13 @@ LABEL = "SWIFT"
 
 def swift_request(request: PansharpenRequest, options: Dict[str, str]) -> SensorAdaptRequest:
     """The validated SWIFT request of a (validated) run request: its pair, method, sensor and device,
-    model file <output stem>_swift.safetensors; raises EngineError (one line)."""
+    model file <models folder>/<output stem>_swift.safetensors; raises EngineError (one line)."""
     from ..engine.swift.request import SensorAdaptRequest, validate_sensor_request
 
+    output = swift_model_path(request.output)
+    os.makedirs(os.path.dirname(output), exist_ok=True)
     return validate_sensor_request(SensorAdaptRequest(
-        pairs=((request.pan, request.ms),), method=request.method, output=swift_model_path(request.output),
+        pairs=((request.pan, request.ms),), method=request.method, output=output,
         sensor=request.sensor, device=request.device, options=dict(options)))
 
 
@@ -65,7 +68,9 @@ def swift_lines(adapted: SensorAdaptResult) -> Tuple[str, str]:
     from ..engine.swift.model_file import sidecar_path
 
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in adapted.seconds.items())
+    # Only a model in the models folder is listed again at the next start; say where it is either way.
+    kept = ("saved in the models folder, listed in the method picker at every start"
+            if is_inside(adapted.output, models_dir()) else "in the method picker for this session")
     return (f"SWIFT took {sum(adapted.seconds.values()):.1f} s ({stages}; {adapted.patches} patches, "
             f"{adapted.kept_fraction * 100:.1f}% of weights tuned, {adapted.steps_run} steps)",
-            f"SWIFT model file: {adapted.output} (sidecar {sidecar_path(adapted.output)}), now in the "
-            "method picker for reuse")
+            f"SWIFT model file: {adapted.output} (sidecar {sidecar_path(adapted.output)}), {kept}")

@@ -56,14 +56,42 @@ def test_dock_run_adds_a_stretched_rgb_layer(plugin, qb_layers, qtbot, tmp_path)
     assert "device: cpu" in log and "method gsa" in log
 
 
-def test_dock_empty_output_writes_a_temporary_file(plugin, qb_layers, qtbot) -> None:
+def test_dock_empty_output_goes_to_the_output_folder(plugin, qb_layers, qtbot, private_home) -> None:
+    """Nothing lost: a blank Output is a new file in ~/pansharpen_adapt (the project's folder once the project
+    is saved) named after the method and the time, not a temporary file."""
     pan, ms = qb_layers
     _fill_form(plugin.dock, pan, ms, "")
+    assert plugin.dock.form.output_folder() == os.path.join(private_home, "pansharpen_adapt")
+    assert "pansharpen_adapt" in plugin.dock.form.output.lineEdit().placeholderText()
     assert _run(qtbot, plugin.dock) == "succeeded"
     path = plugin.dock.result_layer.source()
+    assert os.path.dirname(path) == os.path.join(private_home, "pansharpen_adapt") and os.path.isfile(path)
+    assert os.path.basename(path).startswith("mtf_glp_hpm_") and path.endswith(".tif")
+    assert "temporary file" not in plugin.dock.log_view.toPlainText()
+
+
+def test_dock_temporary_output_only_on_request(plugin, qb_layers, qtbot) -> None:
     from qgis.core import QgsProcessingUtils
 
+    pan, ms = qb_layers
+    _fill_form(plugin.dock, pan, ms, "")
+    plugin.dock.form.temporary.setChecked(True)
+    assert "temporary file" in plugin.dock.form.output.lineEdit().placeholderText()
+    assert _run(qtbot, plugin.dock) == "succeeded"
+    path = plugin.dock.result_layer.source()
     assert path.startswith(QgsProcessingUtils.tempFolder()) and os.path.isfile(path)
+    assert "QGIS deletes it on exit" in plugin.dock.log_view.toPlainText()
+
+
+def test_dock_output_folder_is_a_setting(plugin, qb_layers, qtbot, tmp_path) -> None:
+    from pansharpen_adapt.ui.dock_form import FusionForm
+
+    pan, ms = qb_layers
+    _fill_form(plugin.dock, pan, ms, "")
+    plugin.dock.form.results_folder.setFilePath(str(tmp_path / "results"))
+    assert _run(qtbot, plugin.dock) == "succeeded"
+    assert os.path.dirname(plugin.dock.result_layer.source()) == str(tmp_path / "results")
+    assert FusionForm().output_folder() == str(tmp_path / "results")  # remembered for the next session
 
 
 def test_dock_cancel_leaves_nothing_behind(plugin, qb_layers, qtbot, tmp_path) -> None:

@@ -115,11 +115,11 @@ def test_dock_shows_the_quicklook_of_the_assessed_run(plugin, qb_layers, qtbot, 
     assert picture.pixmap().width() <= QImage(dock.quicklook).width()  # scaled to fit, never up
     assert dock.quicklook in picture.toolTip() and "open it full size" in picture.toolTip()
     assert f"quicklook: {dock.quicklook}" in dock.log_view.toPlainText()
-    assert os.listdir(tmp_path) == ["pictured.tif"]  # the picture lives in the dock's temporary folder
-    folder = os.path.dirname(dock.quicklook)
+    # The picture lives next to the output, so the run history of a reopened project still shows it.
+    assert sorted(os.listdir(tmp_path)) == ["pictured.tif", "pictured_quicklook.png"]
+    assert dock.quicklook == str(tmp_path / "pictured_quicklook.png")
     assert _run(qtbot, dock, *qb_layers, str(tmp_path / "plain.tif"), assess=False) == "succeeded"
-    assert dock.quicklook == "" and picture.isHidden() and os.listdir(folder) == []  # the old one is gone
-    assert _run(qtbot, dock, *qb_layers, str(tmp_path / "again.tif"), assess=True) == "succeeded"
-    assert os.listdir(folder) == [os.path.basename(dock.quicklook)]
+    assert dock.quicklook == "" and picture.isHidden()
+    assert sorted(os.listdir(tmp_path)) == ["pictured.tif", "pictured_quicklook.png", "plain.tif"]
     dock.shutdown()
-    assert not os.path.exists(folder)
+    assert os.path.isfile(str(tmp_path / "pictured_quicklook.png"))  # kept: the history refers to it

@@ -88,7 +88,10 @@ def test_swift_is_a_dock_choice_beside_the_engine_modes(plugin, crop_layers) -> 
     assert form.adapt.swift_options() == {"seed": "0", "steps": "3"}
     form.method.setCurrentIndex(form.method.findData("gsa"))
     assert form.adapt.swift_options() is None
-    assert choices.swift_model_path("/d/out.tif") == "/d/out_swift.safetensors"
+    from pansharpen_adapt.ui.places import models_dir, swift_model_path
+
+    # The model file goes to the models folder (listed at every start), named after the output.
+    assert swift_model_path("/d/out.tif") == os.path.join(models_dir(), "out_swift.safetensors")
 
 
 def test_model_file_button_makes_a_saved_model_the_method(plugin, crop_layers, model_file, monkeypatch,
@@ -122,7 +125,9 @@ def test_a_vanished_model_file_leaves_the_picker(plugin, model_file, tmp_path) -
     form.save()
     os.remove(moved)
     again = FusionForm()
-    assert again.model_files() == [] and again.method.currentData() == "fusionnet"
+    from pansharpen_adapt.ui.choices import DOCK_DEFAULT_METHOD
+
+    assert again.model_files() == [] and again.method.currentData() == DOCK_DEFAULT_METHOD
 
 
 def test_dock_runs_a_model_file_with_feature_tailor(plugin, crop_layers, model_file, qtbot, tmp_path) -> None:
@@ -144,13 +149,17 @@ def test_dock_runs_a_model_file_with_feature_tailor(plugin, crop_layers, model_f
 
 def test_dock_swift_adapts_then_applies_the_model_file(plugin, crop_layers, swift_crops, qtbot,
                                                       tmp_path) -> None:
+    from pansharpen_adapt.ui.dock_form import FusionForm
+    from pansharpen_adapt.ui.places import models_dir
+
     out = str(tmp_path / "fused.tif")
-    model = str(tmp_path / "fused_swift.safetensors")
+    model = os.path.join(models_dir(), "fused_swift.safetensors")
     _fill(plugin.dock, crop_layers, out)
     status, seen = _run(qtbot, plugin.dock)
     assert status == "succeeded"
-    assert sorted(os.listdir(tmp_path)) == ["fused.tif", "fused_swift.json", "fused_swift.safetensors"]
-    meta = json.load(open(str(tmp_path / "fused_swift.json"), encoding="utf-8"))
+    assert sorted(os.listdir(tmp_path)) == ["fused.tif"]
+    assert sorted(os.listdir(models_dir())) == ["fused_swift.json", "fused_swift.safetensors"]
+    meta = json.load(open(os.path.join(models_dir(), "fused_swift.json"), encoding="utf-8"))
     assert meta["backbone"] == "dicnn" and [s["pan"] for s in meta["scenes"]] == [swift_crops[1][0]]
     assert meta["steps_run"] == 2
     assert gdal.Open(out).GetMetadataItem("PANSHARPEN_METHOD") == model
@@ -162,8 +171,15 @@ def test_dock_swift_adapts_then_applies_the_model_file(plugin, crop_layers, swif
     assert "SWIFT (adapt and apply" in log and "SWIFT: train step" in log and "fusing: block" in log
     took = log.split("SWIFT took ", 1)[1].splitlines()[0]
     assert "train " in took and "2 steps" in took
-    assert f"SWIFT model file: {model}" in log
+    assert f"SWIFT model file: {model}" in log and "listed in the method picker at every start" in log
     assert plugin.dock.form.model_files() == [model]  # offered for reuse
+    assert plugin.dock.history.records[-1].adapt == "swift"
+    assert plugin.dock.result_layer.name().startswith("dicnn+swift ")
+    # Nothing lost: a new session (settings forgotten) lists the model from the models folder.
+    from qgis.core import QgsSettings
+
+    QgsSettings().remove("pansharpen_adapt")
+    assert model in FusionForm().model_files()
 
 
 @pytest.mark.parametrize("stage", ["swift", "fusion"])
@@ -181,6 +197,9 @@ def test_dock_swift_cancel_leaves_nothing(plugin, crop_layers, qtbot, tmp_path, 
     assert status == "cancelled"
     assert any("train step" in m for m in seen)
     assert any(not m.startswith("SWIFT: ") for m in seen) == (stage == "fusion")
-    assert os.listdir(tmp_path) == []  # no model file, no sidecar, no output, no partial file
+    from pansharpen_adapt.ui.places import models_dir
+
+    assert os.listdir(tmp_path) == []  # no output, no partial file
+    assert not os.path.isdir(models_dir()) or os.listdir(models_dir()) == []  # no model file or sidecar
     assert len(QgsProject.instance().mapLayers()) == layers_before
     assert "nothing was written" in plugin.dock.log_view.toPlainText()
