@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from qgis.core import (
-    QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
@@ -15,20 +14,31 @@ from qgis.core import (
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterMultipleLayers,
+    QgsProcessingUtils,
 )
 
 from ..engine.errors import EngineError
 from ..engine.progress import CancelToken
 from . import choices
+from . import help as plugin_help
+from .compat import FILE_BEHAVIOR_FILE, SOURCE_RASTER
 from .feedback import FeedbackProgress, engine_errors
 from .layers import raster_list_parameter_paths
-from .processing_params import advanced, enum_param
-from .processing_swift import HELP as OPTIONS_HELP
+from .places import is_inside, models_dir
+from .processing_algorithm import DEVICE_LABELS, sensor_labels
+from .processing_params import GROUP, GROUP_ID, TAGS, advanced, enum_param, helped, structured_help
 from .processing_swift import swift_options_from_parameters, swift_parameters
 from .runtime import torch_problem
 
 if TYPE_CHECKING:  # engine.swift imports torch; the provider must load without it
     from ..engine.swift.request import SensorAdaptRequest
+
+
+WHAT = ("SWIFT (Sensitive Weight Identification for Fast Transfer) adapts a pretrained deep backbone to a "
+        "new sensor once, from scenes of that sensor alone (no reference images): it samples a few diverse "
+        "patches from all the scenes, scores every weight of the net by its gradient on them and fine-tunes "
+        "only the most sensitive ones with the unsupervised full-resolution losses. The scenes must share "
+        "the sensor (ratio, band count, preset).")
 
 
 class AdaptSensorAlgorithm(QgsProcessingAlgorithm):
@@ -44,21 +54,27 @@ class AdaptSensorAlgorithm(QgsProcessingAlgorithm):
     def displayName(self) -> str:  # noqa: N802 - QGIS API
         return "Adapt a deep method to a sensor (SWIFT)"
 
+    def group(self) -> str:
+        return GROUP
+
+    def groupId(self) -> str:  # noqa: N802 - QGIS API
+        return GROUP_ID
+
+    def tags(self) -> List[str]:
+        return TAGS + ["swift", "adaptation", "sensor", "fine-tuning", "model"]
+
+    def helpUrl(self) -> str:  # noqa: N802 - QGIS API
+        return plugin_help.help_url(plugin_help.PROCESSING)
+
     def shortHelpString(self) -> str:  # noqa: N802 - QGIS API
-        return (
-            "SWIFT (Sensitive Weight Identification for Fast Transfer) adapts a pretrained deep backbone to "
-            "a new sensor once, from scenes of that sensor alone (no reference images): it samples a few "
-            "diverse patches from all the scenes, scores every weight of the net by its gradient on them "
-            "and fine-tunes only the most sensitive ones with the unsupervised full-resolution losses.<br>"
-            "PAN and MS are lists of layers in the same order (one MS per PAN, one scene per pair); the "
-            "scenes must share the sensor (ratio, band count, preset). METHOD is the deep backbone to start "
-            "from; START_MODEL, when set, starts from a saved model file instead (a further SWIFT round).<br>"
-            "OUTPUT is the model file (.safetensors, float32 weights) and its sidecar (same name, .json: "
-            "source model and sha256, scenes, settings, seconds). Use it as the method: MODEL_FILE of "
-            "pansharpen_adapt:pansharpen, 'Model file...' in the dock, or --method FILE on the command "
-            "line; it is checked against its sha256 before use.<br>" + OPTIONS_HELP
-            + "<br>Outputs SECONDS (total), PATCHES (used), KEPT_FRACTION (of the weights tuned) and "
-            "STEPS_RUN for models.")
+        return structured_help(self, WHAT, [
+            (self.SIDECAR, "the model file's JSON sidecar: source model and sha256, scenes, settings, "
+                           "seconds"),
+            (self.SECONDS, "SWIFT's total seconds"), (self.PATCHES, "patches used"),
+            (self.KEPT_FRACTION, "fraction of the weights tuned"), (self.STEPS_RUN, "training steps run")],
+            "<p>Use the model file as the method: MODEL_FILE of 'Pansharpen & Adapt', 'Model file...' in "
+            "the dock, or --method FILE on the command line; it is checked against its sha256 before use. "
+            f"Save it in {models_dir()} to have the dock list it at every start.</p>")
 
     def createInstance(self) -> AdaptSensorAlgorithm:  # noqa: N802 - QGIS API
         return AdaptSensorAlgorithm()
@@ -69,22 +85,32 @@ class AdaptSensorAlgorithm(QgsProcessingAlgorithm):
 
     def initAlgorithm(self, config: Optional[Dict[str, Any]] = None) -> None:  # noqa: N802 - QGIS API
         layers = QgsProcessingParameterMultipleLayers
-        self.addParameter(layers(self.PAN, "Panchromatic (PAN) rasters, one per scene",
-                                 QgsProcessing.TypeRaster))
-        self.addParameter(layers(self.MS, "Multispectral (MS) rasters, in the same order",
-                                 QgsProcessing.TypeRaster))
-        deep = choices.deep_method_names() or [choices.DOCK_DEFAULT_METHOD]
-        default = choices.DOCK_DEFAULT_METHOD if choices.DOCK_DEFAULT_METHOD in deep else deep[0]
-        self.addParameter(enum_param(self.METHOD, "Deep method to adapt", deep, default))
-        self.addParameter(QgsProcessingParameterFile(
-            self.START_MODEL, "Start from a saved model file instead (optional, overrides METHOD)",
-            QgsProcessingParameterFile.File, choices.MODEL_SUFFIX.lstrip("."), None, True))
-        self.addParameter(enum_param(self.SENSOR, "Sensor preset", choices.sensor_names(), "auto"))
-        self.addParameter(advanced(enum_param(self.DEVICE, "Device", choices.devices(), "auto")))
-        for param in swift_parameters():
+        deep = choices.deep_method_names()
+        default = choices.DEFAULT_DEEP_METHOD if choices.DEFAULT_DEEP_METHOD in deep else deep[0]
+        labels = {m.name: m.label for m in choices.methods()}
+        for param in (
+            helped(layers(self.PAN, "Panchromatic (PAN) rasters, one per scene", SOURCE_RASTER),
+                   "The scenes' PAN images; all from the sensor to adapt to."),
+            helped(layers(self.MS, "Multispectral (MS) rasters, in the same order", SOURCE_RASTER),
+                   "One MS per PAN, in the same order (different counts stop with one line)."),
+            enum_param(self.METHOD, "Deep method to adapt", deep, default,
+                       "The pretrained deep backbone to start from.", labels),
+            helped(QgsProcessingParameterFile(
+                self.START_MODEL, "Start from a saved model file instead (overrides the method)",
+                FILE_BEHAVIOR_FILE, choices.MODEL_SUFFIX.lstrip("."), None, True),
+                "A model file from an earlier SWIFT run: a further round on more scenes."),
+            enum_param(self.SENSOR, "Sensor preset", choices.sensor_names(), "auto",
+                       "The sensor's MTF gains and band order; Auto guesses it from the metadata.",
+                       sensor_labels()),
+            advanced(enum_param(self.DEVICE, "Device", choices.devices(), "auto",
+                                "Where torch trains: the GPU when one is visible (Auto), the CPU, or CUDA.",
+                                DEVICE_LABELS)),
+            *swift_parameters(),
+            helped(QgsProcessingParameterFileDestination(self.OUTPUT, "Adapted model file",
+                                                         choices.MODEL_FILTER),
+                   "The adapted model (.safetensors, float32 weights), its .json sidecar beside it."),
+        ):
             self.addParameter(param)
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.OUTPUT, "Adapted model file", choices.MODEL_FILTER))
         self.addOutput(QgsProcessingOutputFile(self.SIDECAR, "Model file sidecar (JSON)"))
         for name, title in ((self.SECONDS, "SWIFT seconds (total)"), (self.PATCHES, "Patches used"),
                             (self.KEPT_FRACTION, "Fraction of the weights tuned"),
@@ -131,6 +157,9 @@ class AdaptSensorAlgorithm(QgsProcessingAlgorithm):
         feedback.pushInfo(f"SWIFT took {sum(result.seconds.values()):.1f} s ({stages})")
         feedback.pushInfo(result.summary())
         feedback.pushInfo(f"model file: {result.output} (sidecar {sidecar_path(result.output)})")
+        if is_inside(result.output, QgsProcessingUtils.tempFolder()):
+            feedback.pushWarning("the model file is a temporary file, deleted when QGIS exits: give OUTPUT "
+                                 f"a path, e.g. in {models_dir()} (listed by the dock at every start)")
         return {self.OUTPUT: result.output, self.SIDECAR: sidecar_path(result.output),
                 self.SECONDS: float(sum(result.seconds.values())), self.PATCHES: int(result.patches),
                 self.KEPT_FRACTION: float(result.kept_fraction), self.STEPS_RUN: int(result.steps_run)}

@@ -2,7 +2,7 @@
 `python -m engine metrics` computes them, written as an HTML table (and JSON) with number outputs."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from qgis.core import (
     QgsProcessingAlgorithm,
@@ -17,9 +17,12 @@ from qgis.core import (
 
 from ..engine.progress import CancelToken
 from . import choices
+from . import help as plugin_help
+from .compat import NUMBER_INTEGER
 from .feedback import FeedbackProgress, engine_errors
 from .layers import raster_parameter_path
-from .processing_params import advanced, enum_param
+from .processing_algorithm import DEVICE_LABELS, sensor_labels
+from .processing_params import GROUP, GROUP_ID, TAGS, advanced, enum_param, helped, structured_help
 from .runtime import torch_problem
 
 # Engine index names; each is also a number output named in upper case (Q2n -> Q2N). Fixed here, not read
@@ -27,6 +30,14 @@ from .runtime import torch_problem
 INDEX_NAMES = ("HQNR", "D_lambda_K", "D_s", "QNR", "D_lambda", "D_rho", "R_Q2n", "R_SAM", "R_ERGAS", "D_s_R",
                "RQNR", "Q2n", "SAM", "ERGAS", "SCC", "PSNR", "FSDS")
 REFERENCE_ONLY = ("Q2n", "SAM", "ERGAS", "SCC", "PSNR", "FSDS")
+
+
+WHAT = ("Quality indices of a fused (pansharpened) raster on the PAN grid, as <code>python -m engine "
+        "metrics</code> computes them. Without a reference (full resolution): Scarpa and Ciotola's D_rho "
+        "(sharpness against the PAN, lower is better) and R_Q2n, R_SAM, R_ERGAS (the fused image reprojected "
+        "to the MS scale), the regression-based D_s_R and RQNR, and D_lambda, D_s, QNR, D_lambda_K and HQNR "
+        "(kept for comparison: HQNR rewards smooth results and is not the judge). With a reference also Q2n, "
+        "SAM, ERGAS, SCC, PSNR and FSDS. Every index is also a number output for models.")
 
 
 def output_name(index: str) -> str:
@@ -47,23 +58,22 @@ class AssessAlgorithm(QgsProcessingAlgorithm):
     def displayName(self) -> str:  # noqa: N802 - QGIS API
         return "Assess pansharpening quality"
 
+    def group(self) -> str:
+        return GROUP
+
+    def groupId(self) -> str:  # noqa: N802 - QGIS API
+        return GROUP_ID
+
+    def tags(self) -> List[str]:
+        return TAGS + ["quality", "assessment", "qnr", "hqnr", "d_rho", "quicklook"]
+
+    def helpUrl(self) -> str:  # noqa: N802 - QGIS API
+        return plugin_help.help_url(plugin_help.PROCESSING)
+
     def shortHelpString(self) -> str:  # noqa: N802 - QGIS API
-        return (
-            "Quality indices of a fused (pansharpened) raster on the PAN grid, as "
-            "<code>python -m engine metrics</code> computes them.<br>"
-            "Without a reference (full resolution): D_lambda, D_s, QNR, D_lambda_K and HQNR; Scarpa and "
-            "Ciotola's D_rho (local correlation with the PAN) and R_Q2n, R_SAM, R_ERGAS (the fused image "
-            "reprojected to the MS scale); the regression-based D_s_R and RQNR. With a REFERENCE raster on "
-            "the fused grid also Q2n, SAM, ERGAS, SCC, PSNR and FSDS.<br>"
-            "The indices are computed on a centred window of at most MAX_SIZE x MAX_SIZE fused pixels "
-            "(the whole image when smaller); the HTML output says which. SENSOR auto guesses the preset "
-            "(MTF gains) from the metadata and reports why.<br>"
-            "Every index is also a number output (HQNR, D_LAMBDA_K, D_S, QNR, D_LAMBDA, D_RHO, R_Q2N, "
-            "R_SAM, R_ERGAS, D_S_R, RQNR; with a reference Q2N, SAM, ERGAS, SCC, PSNR, FSDS) for use in "
-            "models.<br>"
-            "OUTPUT_QUICKLOOK (optional PNG): the window with the most PAN detail at 1:1, upsampled MS | "
-            "mtf_glp_hpm computed on that window | the fused raster, one stretch for all, plus the PAN's "
-            "detail map; the HTML report then shows it too.")
+        numbers = [(output_name(i), f"the index {i}" + (" (with a reference)" if i in REFERENCE_ONLY else ""))
+                   for i in INDEX_NAMES]
+        return structured_help(self, WHAT, numbers)
 
     def createInstance(self) -> AssessAlgorithm:  # noqa: N802 - QGIS API
         return AssessAlgorithm()
@@ -73,32 +83,51 @@ class AssessAlgorithm(QgsProcessingAlgorithm):
         return (problem is None, problem or "")
 
     def initAlgorithm(self, config: Optional[Dict[str, Any]] = None) -> None:  # noqa: N802 - QGIS API
-        raster = QgsProcessingParameterRasterLayer
-        self.addParameter(raster(self.PAN, "Panchromatic (PAN) raster the fused image was made from"))
-        self.addParameter(raster(self.MS, "Multispectral (MS) raster the fused image was made from"))
-        self.addParameter(raster(self.FUSED, "Fused (pansharpened) raster, on the PAN grid"))
-        self.addParameter(raster(self.REFERENCE, "Reference raster on the fused grid (optional)",
-                                 None, True))
-        self.addParameter(enum_param(self.SENSOR, "Sensor preset", choices.sensor_names(), "auto"))
-        self.addParameter(advanced(QgsProcessingParameterNumber(
-            self.MAX_SIZE, "Side of the assessed centred window (fused pixels)",
-            QgsProcessingParameterNumber.Integer, choices.DEFAULT_ASSESS_MAX_SIZE, False, 32, 1 << 16)))
-        self.addParameter(advanced(enum_param(
-            self.ROUNDING, "Q2n inputs: float values (none) or cast like the MATLAB toolbox (matlab)",
-            choices.ROUNDINGS, choices.ROUNDINGS[0])))
-        upsamplers = choices.metrics_upsamplers()
-        self.addParameter(advanced(enum_param(
-            self.METRICS_UPSAMPLER, "MS to PAN grid for D_lambda, D_s and D_lambda_K", upsamplers,
-            upsamplers[0])))
-        self.addParameter(advanced(enum_param(self.DEVICE, "Device", choices.devices(), "auto")))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.OUTPUT_HTML, "Quality report (HTML)", "HTML files (*.html)"))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.OUTPUT_JSON, "Quality report (JSON)", "JSON files (*.json)", None, True, False))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.OUTPUT_QUICKLOOK, "Quicklook (PNG)", "PNG files (*.png)", None, True, False))
+        for param in self._parameters():
+            self.addParameter(param)
         for index in INDEX_NAMES:
             self.addOutput(QgsProcessingOutputNumber(output_name(index), index))
+
+    def _parameters(self) -> List[Any]:
+        raster, upsamplers = QgsProcessingParameterRasterLayer, choices.metrics_upsamplers()
+        return [
+            helped(raster(self.PAN, "Panchromatic (PAN) raster the fused image was made from"),
+                   "The PAN the fused raster was made from."),
+            helped(raster(self.MS, "Multispectral (MS) raster the fused image was made from"),
+                   "The MS the fused raster was made from."),
+            helped(raster(self.FUSED, "Fused (pansharpened) raster, on the PAN grid"),
+                   "The result to assess; it must lie on the PAN grid with the MS band count."),
+            helped(raster(self.REFERENCE, "Reference raster on the fused grid", None, True),
+                   "A true high-resolution MS (e.g. from a degraded-resolution test): adds Q2n, SAM, ERGAS, "
+                   "SCC, PSNR and FSDS."),
+            enum_param(self.SENSOR, "Sensor preset", choices.sensor_names(), "auto",
+                       "The sensor's MTF gains used by the indices; Auto guesses it from the metadata.",
+                       sensor_labels()),
+            advanced(helped(QgsProcessingParameterNumber(
+                self.MAX_SIZE, "Side of the assessed centred window (fused pixels)", NUMBER_INTEGER,
+                choices.DEFAULT_ASSESS_MAX_SIZE, False, 32, 1 << 16),
+                "The indices are computed on a centred window of at most this side (the whole image when "
+                "smaller): bounds time and memory.")),
+            advanced(enum_param(self.ROUNDING, "Q2n inputs: float values (none) or MATLAB casts (matlab)",
+                                choices.ROUNDINGS, choices.ROUNDINGS[0],
+                                "matlab reproduces the MATLAB toolbox's integer casts for comparison.")),
+            advanced(enum_param(self.METRICS_UPSAMPLER, "MS to PAN grid for D_lambda, D_s and D_lambda_K",
+                                upsamplers, upsamplers[0], "How the MS is brought to the PAN grid for the "
+                                "indices that compare it there.")),
+            advanced(enum_param(self.DEVICE, "Device", choices.devices(), "auto",
+                                "Where torch computes the indices.", DEVICE_LABELS)),
+            helped(QgsProcessingParameterFileDestination(self.OUTPUT_HTML, "Quality report (HTML)",
+                                                         "HTML files (*.html)"),
+                   "Table of every index (value, direction, ideal), sensor and reason, region, notes, "
+                   "settings."),
+            helped(QgsProcessingParameterFileDestination(self.OUTPUT_JSON, "Quality report (JSON)",
+                                                         "JSON files (*.json)", None, True, False),
+                   "The engine's JSON report, for scripts."),
+            helped(QgsProcessingParameterFileDestination(self.OUTPUT_QUICKLOOK, "Quicklook (PNG)",
+                                                         "PNG files (*.png)", None, True, False),
+                   "The window with the most PAN detail at 1:1: upsampled MS | mtf_glp_hpm on that window | "
+                   "the fused raster, one stretch, plus the PAN's detail map; the HTML report shows it too."),
+        ]
 
     def _inputs(self, parameters: Dict[str, Any], context: QgsProcessingContext) -> Dict[str, Any]:
         """assess_files keyword arguments from the parameters (file paths and plain values)."""

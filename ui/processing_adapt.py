@@ -16,9 +16,11 @@ from qgis.core import (
 )
 
 from . import choices
-from .processing_params import advanced, enum_param
+from .compat import NUMBER_DOUBLE, NUMBER_INTEGER
+from .processing_params import advanced, enum_param, helped
 
 ADAPT = "ADAPT"
+ADAPT_LABELS = {mode: choices.ADAPT_TITLES[mode] for mode in choices.ADAPT_MODES}
 # Parameter name -> (adapt_options key, kind): kind is int, float, str or an enum's options.
 OPTION_PARAMS: Dict[str, Tuple[str, Any]] = {
     "ADAPT_STEPS": ("steps", int),
@@ -32,43 +34,53 @@ OPTION_PARAMS: Dict[str, Tuple[str, Any]] = {
     "ADAPT_LOSS_WEIGHTS": ("loss_weights", str),
 }
 
-HELP = ("ADAPT adapts a deep backbone (pnn, pannet, dicnn, msdcnn, fusionnet, lagconv) to this image "
-        "before fusing, from the image alone: <b>tailor</b> trains a small Feature Tailor on the frozen "
-        "net, <b>full</b> fine-tunes the whole net (Z-PNN style), <b>none</b> uses the pretrained net. "
-        "Advanced adaptation options left blank use the engine defaults: steps "
-        f"{choices.ADAPT_STEPS['tailor']} (tailor) / {choices.ADAPT_STEPS['full']} (full), learning rate "
-        f"{choices.ADAPT_LR['tailor']:g} / {choices.ADAPT_LR['full']:g}, patch side auto (64 PAN px, 128 for "
-        "full, or the next multiple of both 32 and the ratio), at most "
-        f"{choices.ADAPT_MAX_PATCHES['tailor']} / {choices.ADAPT_MAX_PATCHES['full']} patches or a fraction "
-        f"{choices.ADAPT_FRACTION['tailor']:g} / {choices.ADAPT_FRACTION['full']:g} of them (full: the whole "
-        f"image up to 512 x 512 PAN px, as Z-PNN), sampler diverse, tailor light, seed {choices.ADAPT_SEED}, "
-        "loss weights 'spectral,spatial,consistency' from the sensor preset.")
-
-
-def number_param(name: str, label: str, kind: Any, low: float, high: float) -> QgsProcessingParameterNumber:
+def number_param(name: str, label: str, kind: Any, low: float, high: float,
+                 help_text: str = "") -> QgsProcessingParameterNumber:
     """Optional number parameter without a default (blank = the engine's default); kind int or float."""
-    typ = QgsProcessingParameterNumber.Integer if kind is int else QgsProcessingParameterNumber.Double
-    return QgsProcessingParameterNumber(name, label, typ, None, True, low, high)
+    typ = NUMBER_INTEGER if kind is int else NUMBER_DOUBLE
+    param = QgsProcessingParameterNumber(name, label, typ, None, True, low, high)
+    if help_text:
+        param.setHelp(help_text)
+    return param
+
+
+def _per_mode(values: Dict[str, Any]) -> str:
+    return f"blank = {values['tailor']:g} for tailor, {values['full']:g} for full"
 
 
 def adapt_parameters() -> List[QgsProcessingParameterDefinition]:
-    """ADAPT (default none, so existing models keep their behaviour) and the advanced options."""
+    """ADAPT (default none, so existing models keep their behaviour) and the advanced options, each with
+    its help (the engine's defaults per mode)."""
+    adv = advanced
     return [
-        enum_param(ADAPT, "Adaptation (deep methods only)", choices.ADAPT_MODES, "none"),
-        advanced(number_param("ADAPT_STEPS", "Adaptation steps (blank = default)", int, 0, 100000)),
-        advanced(number_param("ADAPT_LR", "Adaptation learning rate (blank = default)", float, 1e-12, 1.0)),
-        advanced(number_param("ADAPT_PATCH", "Adaptation patch side, PAN px (multiple of 32)", int, 32,
-                              1024)),
-        advanced(number_param("ADAPT_MAX_PATCHES", "Adaptation: at most this many patches", int, 1, 1024)),
-        advanced(number_param("ADAPT_FRACTION", "Adaptation: fraction of the patches", float, 1e-6, 1.0)),
-        advanced(enum_param("ADAPT_SAMPLER", "Adaptation patch sampler", choices.ADAPT_SAMPLERS,
-                            choices.ADAPT_SAMPLERS[0])),
-        advanced(enum_param("ADAPT_TAILOR", "Feature Tailor variant", choices.ADAPT_TAILORS,
-                            choices.ADAPT_TAILORS[0])),
-        advanced(number_param("ADAPT_SEED", "Adaptation random seed", int, 0, 2**31 - 1)),
-        advanced(QgsProcessingParameterString(
-            "ADAPT_LOSS_WEIGHTS", "Adaptation loss weights 'spectral,spatial,consistency' (blank = preset)",
-            "", False, True)),
+        enum_param(ADAPT, "Adaptation (deep methods)", choices.ADAPT_MODES, "none",
+                   "Adapt a deep method (or model file) to this image before fusing, from the image "
+                   "alone: Feature Tailor trains a small add-on on the frozen net (kept only when it beats "
+                   "the plain net), Full fine-tune retrains the whole net (slower). A classical method with "
+                   "an adaptation is refused.", ADAPT_LABELS),
+        adv(number_param("ADAPT_STEPS", "Adaptation steps", int, 0, 100000,
+                         f"Training steps; {_per_mode(choices.ADAPT_STEPS)}.")),
+        adv(number_param("ADAPT_LR", "Adaptation learning rate", float, 1e-12, 1.0,
+                         f"Learning rate; {_per_mode(choices.ADAPT_LR)}.")),
+        adv(number_param("ADAPT_PATCH", "Adaptation patch side (PAN px, multiple of 32)", int, 32, 1024,
+                         "Side of the training patches; blank = 64 (128 for full), or the next multiple of "
+                         "both 32 and the ratio.")),
+        adv(number_param("ADAPT_MAX_PATCHES", "Adaptation: at most this many patches", int, 1, 1024,
+                         f"Upper bound on the training patches; {_per_mode(choices.ADAPT_MAX_PATCHES)}.")),
+        adv(number_param("ADAPT_FRACTION", "Adaptation: fraction of the patches", float, 1e-6, 1.0,
+                         f"Share of the candidate patches used; {_per_mode(choices.ADAPT_FRACTION)} (full: "
+                         "the whole image up to 512 x 512 PAN px, as Z-PNN).")),
+        adv(enum_param("ADAPT_SAMPLER", "Adaptation patch sampler", choices.ADAPT_SAMPLERS,
+                       choices.ADAPT_SAMPLERS[0], "diverse: patches that differ most from each other "
+                       "(farthest points on their statistics); random: a random subset.")),
+        adv(enum_param("ADAPT_TAILOR", "Feature Tailor variant", choices.ADAPT_TAILORS,
+                       choices.ADAPT_TAILORS[0], "light: a small residual correction of the net's features; "
+                       "conditional: the same, modulated by the image's feature statistics.")),
+        adv(number_param("ADAPT_SEED", "Adaptation random seed", int, 0, 2**31 - 1,
+                         f"Seed of the patch choice and the initial weights; blank = {choices.ADAPT_SEED}.")),
+        adv(helped(QgsProcessingParameterString(
+            "ADAPT_LOSS_WEIGHTS", "Adaptation loss weights 'spectral,spatial,consistency'", "", False, True),
+            "Weights of the three loss terms; blank = the sensor preset's.")),
     ]
 
 

@@ -2,7 +2,7 @@
 the Model Designer, batch mode and qgis_process."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from qgis.core import (
     QgsProcessingAlgorithm,
@@ -17,15 +17,35 @@ from qgis.core import (
 )
 
 from ..engine.progress import CancelToken
-from ..engine.request import DEFAULT_METHOD, PansharpenRequest
+from ..engine.request import PansharpenRequest
 from . import choices
+from . import help as plugin_help
+from .compat import FILE_BEHAVIOR_FILE, NUMBER_INTEGER
 from .feedback import FeedbackProgress, engine_errors
 from .layers import raster_parameter_path
-from .processing_adapt import HELP as ADAPT_HELP
 from .processing_adapt import adapt_from_parameters, adapt_parameters
-from .processing_params import advanced, enum_param
+from .processing_params import GROUP, GROUP_ID, TAGS, advanced, enum_param, helped, structured_help
 from .result_styling import attach_rendering
 from .runtime import torch_problem
+
+WHAT = ("Fuses a panchromatic (PAN, one band) and a multispectral (MS) raster into a GeoTIFF on the PAN "
+        "grid with the MS bands, georeferenced like the PAN. The MS is aligned to the PAN with GDAL when "
+        "needed. The default, MTF-GLP-HPM, is the sharpest and most faithful method on sensors the deep "
+        "networks never saw; deep methods can be adapted to the image first (Adaptation). In qgis_process "
+        "and models, choices take their id (METHOD=mtf_glp_hpm), not a number: the numbers shift when a "
+        "method is added.")
+DEVICE_LABELS = {"auto": "Auto (GPU when present)", "cpu": "CPU", "cuda": "CUDA (NVIDIA GPU)"}
+DTYPE_LABELS = {"auto": "Same as the MS", "float32": "Float32"}
+
+
+def method_labels() -> Dict[str, str]:
+    """{id: 'MTF-GLP-HPM (mtf_glp_hpm)'} of every method."""
+    return {m.name: m.label for m in choices.methods()}
+
+
+def sensor_labels() -> Dict[str, str]:
+    """{id: 'QuickBird (quickbird)'} of 'auto' and every preset."""
+    return {name: title if name == "auto" else f"{title} ({name})" for name, title in choices.sensors()}
 
 
 class PansharpenAlgorithm(QgsProcessingAlgorithm):
@@ -45,19 +65,21 @@ class PansharpenAlgorithm(QgsProcessingAlgorithm):
     def displayName(self) -> str:  # noqa: N802 - QGIS API
         return "Pansharpen & Adapt"
 
+    def group(self) -> str:
+        return GROUP
+
+    def groupId(self) -> str:  # noqa: N802 - QGIS API
+        return GROUP_ID
+
+    def tags(self) -> List[str]:
+        return TAGS + ["adaptation", "feature tailor", "mtf-glp-hpm"]
+
+    def helpUrl(self) -> str:  # noqa: N802 - QGIS API
+        return plugin_help.help_url(plugin_help.PROCESSING)
+
     def shortHelpString(self) -> str:  # noqa: N802 - QGIS API
-        lines = "".join(f"<li><b>{m.name}</b>: {m.summary}</li>" for m in choices.methods())
-        return ("Fuses a panchromatic (PAN, one band) and a multispectral (MS) raster into a GeoTIFF "
-                "on the PAN grid with the MS bands. The MS is aligned to the PAN with GDAL when needed; "
-                "the sensor preset (MTF gains) is guessed from metadata when SENSOR is auto. "
-                "OPTIONS are method options as key=value;key=value (a key the method does not know is "
-                "refused). Choice parameters (METHOD, SENSOR, OUTPUT_DTYPE, DEVICE, ADAPT, ...) take the "
-                "option's name, e.g. METHOD=gsa, not its number: the numbers that qgis_process help lists "
-                "shift whenever a method is added, so they are refused.<br>"
-                "MODEL_FILE, when set, is the method instead of METHOD: a saved model file (.safetensors "
-                "with its .json sidecar, e.g. from pansharpen_adapt:adapt_sensor), checked against its "
-                "sha256; ADAPT works on top of it.<br>" + ADAPT_HELP
-                + "<br>Methods:<ul>" + lines + "</ul>")
+        methods = "".join(f"<li><b>{m.name}</b> ({m.title}): {m.summary}</li>" for m in choices.methods())
+        return structured_help(self, WHAT, notes="<h3>Methods</h3><ul>" + methods + "</ul>")
 
     def createInstance(self) -> PansharpenAlgorithm:  # noqa: N802 - QGIS API
         return PansharpenAlgorithm()
@@ -67,26 +89,51 @@ class PansharpenAlgorithm(QgsProcessingAlgorithm):
         return (problem is None, problem or "")
 
     def initAlgorithm(self, config: Optional[Dict[str, Any]] = None) -> None:  # noqa: N802 - QGIS API
-        self.addParameter(QgsProcessingParameterRasterLayer(self.PAN, "Panchromatic (PAN) raster"))
-        self.addParameter(QgsProcessingParameterRasterLayer(self.MS, "Multispectral (MS) raster"))
-        methods = choices.method_names()
-        self.addParameter(enum_param(self.METHOD, "Method", methods,
-                                DEFAULT_METHOD if DEFAULT_METHOD in methods else methods[0]))
-        self.addParameter(QgsProcessingParameterFile(
-            self.MODEL_FILE, "Saved model file as the method (optional, overrides METHOD)",
-            QgsProcessingParameterFile.File, choices.MODEL_SUFFIX.lstrip("."), None, True))
-        self.addParameter(enum_param(self.SENSOR, "Sensor preset", choices.sensor_names(), "auto"))
-        self.addParameter(enum_param(self.OUTPUT_DTYPE, "Output data type (auto = MS type)",
-                                choices.output_dtypes(), "auto"))
-        self.addParameter(advanced(enum_param(self.DEVICE, "Device", choices.devices(), "auto")))
-        self.addParameter(advanced(QgsProcessingParameterNumber(
-            self.BLOCK_SIZE, "Block size (PAN pixels)", QgsProcessingParameterNumber.Integer,
-            choices.DEFAULT_BLOCK_SIZE, False, 64, 8192)))
-        self.addParameter(advanced(QgsProcessingParameterString(
-            self.OPTIONS, "Method options (key=value;key=value)", "", False, True)))
-        for param in adapt_parameters():
+        for param in self._inputs() + self._advanced() + adapt_parameters():
             self.addParameter(param)
-        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, "Pansharpened"))
+        self.addParameter(helped(QgsProcessingParameterRasterDestination(self.OUTPUT, "Pansharpened"),
+                                 "The fused GeoTIFF: PAN grid and georeference, MS bands (named), the MS "
+                                 "data type unless Output data type says Float32; written atomically."))
+
+    def _inputs(self) -> List[Any]:
+        methods = choices.method_names()
+        default = choices.DOCK_DEFAULT_METHOD if choices.DOCK_DEFAULT_METHOD in methods else methods[0]
+        return [
+            helped(QgsProcessingParameterRasterLayer(self.PAN, "Panchromatic (PAN) raster"),
+                   "The high-resolution single-band image; the output takes its grid."),
+            helped(QgsProcessingParameterRasterLayer(self.MS, "Multispectral (MS) raster"),
+                   "The low-resolution multi-band image of the same scene; any band count."),
+            enum_param(self.METHOD, "Method", methods, default,
+                       "How PAN detail is injected into the MS. Default mtf_glp_hpm, as in the dock.",
+                       method_labels()),
+            helped(QgsProcessingParameterFile(
+                self.MODEL_FILE, "Saved model file as the method (overrides Method)", FILE_BEHAVIOR_FILE,
+                choices.MODEL_SUFFIX.lstrip("."), None, True),
+                "A SWIFT model file (.safetensors with its .json sidecar, e.g. from 'Adapt a deep method to "
+                "a sensor'), checked against its sha256; Adaptation works on top of it."),
+            enum_param(self.SENSOR, "Sensor preset", choices.sensor_names(), "auto",
+                       "The sensor's MTF gains and band order; Auto guesses it from the metadata and logs "
+                       "why.",
+                       sensor_labels()),
+            enum_param(self.OUTPUT_DTYPE, "Output data type", choices.output_dtypes(), "auto",
+                       "Keep the MS data type, or write 32-bit floats.", DTYPE_LABELS),
+        ]
+
+    def _advanced(self) -> List[Any]:
+        return [
+            advanced(enum_param(self.DEVICE, "Device", choices.devices(), "auto",
+                                "Where torch computes: the GPU when one is visible (Auto), the CPU, or CUDA "
+                                "(an error without a GPU).", DEVICE_LABELS)),
+            advanced(helped(QgsProcessingParameterNumber(
+                self.BLOCK_SIZE, "Block size (PAN pixels)", NUMBER_INTEGER, choices.DEFAULT_BLOCK_SIZE,
+                False, 64, 8192),
+                "Side of the square blocks fused one at a time: bounds memory; results do not depend on "
+                "it.")),
+            advanced(helped(QgsProcessingParameterString(
+                self.OPTIONS, "Method options (key=value;key=value)", "", False, True),
+                "Method-specific settings, e.g. weights=0.25,0.25,0.25,0.25 for brovey; an unknown key is "
+                "refused with the list of valid ones.")),
+        ]
 
     def build_request(self, parameters: Dict[str, Any], context: QgsProcessingContext) -> PansharpenRequest:
         """The algorithm's one place that turns parameter values into a PansharpenRequest."""

@@ -73,7 +73,7 @@ def test_only_given_swift_options_are_passed_on(plugin, swift_crops, tmp_path) -
     assert request.options == {"batch": "2", "steps": "9", "top": "0.1", "sampler": "fps"}
     assert (request.sensor, request.device) == ("auto", "auto")
     bare = alg.build_request({"PAN": [swift_crops[0][0]], "MS": [swift_crops[0][1]], "OUTPUT": out}, context)
-    assert bare.options == {} and bare.method == "fusionnet"
+    assert bare.options == {} and bare.method == "fusionnet"  # choices.DEFAULT_DEEP_METHOD
 
 
 def test_different_layer_counts_are_one_line(plugin, swift_crops, tmp_path) -> None:
