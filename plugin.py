@@ -16,7 +16,8 @@ from .ui.compat import QAction
 
 TITLE = "Pansharpen & Adapt"
 ICON = os.path.join(os.path.dirname(os.path.abspath(__file__)), "resources", "icon.svg")
-SETUP_TEXT = "PyTorch is not set up: no method can run yet."
+#: short enough to fit the message bar beside its button when the dock takes half the window
+SETUP_TEXT = "PyTorch is not set up."
 
 
 class PansharpenAdaptPlugin:
@@ -102,7 +103,7 @@ class PansharpenAdaptPlugin:
                             Qgis.MessageLevel.Warning, 0)
             return
         if self.dock is not None:
-            self.dock.refresh_torch()
+            self.dock.refresh_torch()  # logs what torch sees (CPU / GPU)
         if self.provider is not None:
             self.provider.refreshAlgorithms()
         bar.pushMessage(TITLE, "PyTorch is ready: every method can run now", Qgis.MessageLevel.Success, 10)

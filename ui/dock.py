@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from qgis.core import Qgis, QgsProcessingUtils, QgsProject
 from qgis.gui import QgsDockWidget
-from qgis.PyQt.QtCore import QTimer, pyqtSignal
+from qgis.PyQt.QtCore import Qt, QTimer, pyqtSignal
 from qgis.PyQt.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -60,6 +62,7 @@ class PansharpenDock(QgsDockWidget):
         self.job: Optional[JobInfo] = None
         self._status = ""
         self._stages = StageLog()
+        self._torch_missing = False
         self.banner = TorchBanner()
         self.banner.setup_requested.connect(self.setup_requested.emit)
         self.form = FusionForm()
@@ -82,6 +85,9 @@ class PansharpenDock(QgsDockWidget):
         project.layersAdded.connect(self._layers_added)
         project.readProject.connect(self._project_read)
         project.cleared.connect(self._project_read)
+        # Saving the project (QGIS 3.22 emits no homePathChanged for it) moves the default output folder.
+        project.projectSaved.connect(self.form.update_output_hint)
+        project.homePathChanged.connect(self.form.update_output_hint)
         self.form.guess_layers()
         self.history.set_records(load_from_project(project))
         self.refresh_torch()
@@ -98,7 +104,13 @@ class PansharpenDock(QgsDockWidget):
         layout.addWidget(self.progress)
         layout.addWidget(self.indices)
         layout.addWidget(self.log_view, 1)
-        self.tabs.addTab(run_page, "Run")
+        # Scrolls when the dock is short, so the form, the quality table and the log never overlap.
+        scroll = QScrollArea()
+        scroll.setWidget(run_page)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.tabs.addTab(scroll, "Run")
         self.tabs.addTab(self.history, "History")
         body = QWidget()
         outer = QVBoxLayout(body)
@@ -110,6 +122,9 @@ class PansharpenDock(QgsDockWidget):
         """Show the set-up strip and disable Run while PyTorch is missing; relist the methods (called again
         once 'Set up PyTorch...' succeeded, so no restart is needed)."""
         missing = torch_problem() is not None
+        if self._torch_missing and not missing:
+            self.log(torch_summary())
+        self._torch_missing = missing
         self.banner.setVisible(missing)
         self.form.fill_methods()
         self.run_button.setToolTip(NO_TORCH_TIP if missing else RUN_TIP)
@@ -229,10 +244,12 @@ class PansharpenDock(QgsDockWidget):
             self._error(str(exc))
             return
         self.result_layer = layer
+        self.log(f"added layer '{layer.name()}'")
         self._show_assessment(outcome)
         self.history.add(run_record(outcome, job, layer))
         save_to_project(QgsProject.instance(), self.history.records)
-        done = f"{layer.name()} done in {result.seconds:.1f} s ({result.device})"
+        # Short, so the message bar does not cut it; the layer's name and the details are in the log.
+        done = f"done in {result.seconds:.1f} s"
         self.iface.messageBar().pushMessage(TITLE, done, Qgis.MessageLevel.Success, 5)
 
     def _show_assessment(self, outcome: FusionOutcome) -> None:
@@ -268,7 +285,9 @@ class PansharpenDock(QgsDockWidget):
         and quicklooks stay: the project's history refers to them."""
         project = QgsProject.instance()
         connections = ((project.layersAdded, self._layers_added), (project.readProject, self._project_read),
-                       (project.cleared, self._project_read))
+                       (project.cleared, self._project_read),
+                       (project.projectSaved, self.form.update_output_hint),
+                       (project.homePathChanged, self.form.update_output_hint))
         for signal, slot in connections:
             try:
                 signal.disconnect(slot)

@@ -43,7 +43,7 @@ def add_run_layers(outcome: Any, job: JobInfo) -> QgsRasterLayer:
 def run_record(outcome: Any, job: JobInfo, layer: Optional[QgsRasterLayer]) -> RunRecord:
     """The history record of a finished run (indices when it was assessed, quicklook when rendered)."""
     indices = dict(outcome.report.indices) if outcome.report is not None else {}
-    return record_of(outcome.result, job.adapt, indices, outcome.quicklook,
+    return record_of(outcome.result, job.method, job.adapt, indices, outcome.quicklook,
                      layer.name() if layer is not None else "")
 
 

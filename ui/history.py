@@ -22,10 +22,10 @@ GUARD_NAMES = {"D_rho": "held-out D_rho", "R_Q2n": "R-Q2n", "RR_Q2n": "reduced-r
 
 @dataclass
 class RunRecord:
-    """One finished run: when (epoch seconds), method (engine name or model file name), adapt (none, tailor,
-    full, swift), sensor, indices (INDICES that were assessed), guard ('kept' / 'not kept' / ''), guard_detail
-    (the held-out scores before -> after), seconds (run time), output, quicklook (PNG path or ''), layer
-    (the layer's name when it was added)."""
+    """One finished run: when (epoch seconds), method (as picked: engine name or model file), adapt (none,
+    tailor, full, swift), sensor, indices (INDICES that were assessed), guard ('kept' / 'not kept' / ''),
+    guard_detail (the held-out scores before -> after), seconds (run time), output, quicklook (PNG path or
+    ''), layer (the layer's name when it was added), model (the model file SWIFT made, '' otherwise)."""
 
     when: float
     method: str
@@ -38,6 +38,7 @@ class RunRecord:
     guard_detail: str = ""
     quicklook: str = ""
     layer: str = ""
+    model: str = ""
 
     def time_text(self) -> str:
         """'14:03:12' (the date too when the run was not today)."""
@@ -67,15 +68,17 @@ def guard_text(guard: Mapping[str, Any]) -> tuple[str, str]:
     return ("kept" if guard.get("kept") else "not kept"), detail
 
 
-def record_of(result: Any, adapt: str, indices: Mapping[str, float], quicklook: str, layer: str,
+def record_of(result: Any, method: str, adapt: str, indices: Mapping[str, float], quicklook: str, layer: str,
               when: Optional[float] = None) -> RunRecord:
-    """The record of an engine RunResult (read by attribute: output, method, sensor, seconds, guard);
-    `adapt` as the dock ran it (swift is a dock choice, not a RunResult.adapt value)."""
+    """The record of an engine RunResult (read by attribute: output, method, sensor, seconds, guard), with
+    the method and adaptation as the dock ran them: a SWIFT run's RunResult names the model file it made
+    (kept as `model`), the table shows the backbone picked and 'swift'."""
     kept, detail = guard_text(getattr(result, "guard", {}) or {})
-    return RunRecord(when=time.time() if when is None else when, method=str(result.method), adapt=adapt,
+    model = str(result.method) if adapt == "swift" else ""
+    return RunRecord(when=time.time() if when is None else when, method=method, adapt=adapt,
                      sensor=str(result.sensor), seconds=float(result.seconds), output=str(result.output),
                      indices={k: float(indices[k]) for k in INDICES if k in indices}, guard=kept,
-                     guard_detail=detail, quicklook=quicklook, layer=layer)
+                     guard_detail=detail, quicklook=quicklook, layer=layer, model=model)
 
 
 def dumps(records: List[RunRecord]) -> str:

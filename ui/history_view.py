@@ -102,7 +102,7 @@ class HistoryView(QWidget):
         self.records.append(record)
         self.table.insertRow(row)
         values = [_item(record.time_text(), record.layer), _item(method_label(record.method), record.method),
-                  _item(record.adapt if record.adapt != "none" else "-"), _item(record.sensor)]
+                  _item(record.adapt if record.adapt != "none" else "-", record.model), _item(record.sensor)]
         values += [_item(format_value(record.indices[k]), TIPS[k], True) if k in record.indices
                    else _item("", "not assessed") for k in INDICES]
         values += [_item(record.guard or "-", record.guard_detail or "no adaptation guard"),
@@ -127,7 +127,7 @@ class HistoryView(QWidget):
         chosen = self.selected()
         if len(chosen) != 2:
             return None
-        titles = [f"{r.time_text()}  {r.layer or method_label(r.method)}" for r in chosen]
+        titles = [r.layer or f"{method_label(r.method)} {r.time_text()}" for r in chosen]
         self.compare_dialog = CompareDialog(list(zip(titles, [r.quicklook for r in chosen])), self)
         self.compare_dialog.show()
         return self.compare_dialog

@@ -5,13 +5,17 @@ QGIS runs Python inside its own program, so ``sys.executable`` is often QGIS its
 looks for the interpreter QGIS embeds, checking that it reports the same major.minor version (the venv's
 site-packages must match the running Python):
 
-1. ``sys.executable`` when it is a python binary (QGIS started from a Python, e.g. tests);
+1. ``sys.executable`` when it is a python binary (embedded Python may report the first ``python3`` on the
+   PATH; tests run from a Python);
 2. the interpreter of ``sys.base_prefix`` / ``sys.exec_prefix``: ``bin/python3.X`` on Linux (``/usr`` on
    Debian), ``python.exe`` on Windows (OSGeo4W and the standalone installer set it to ``apps/Python3X``),
    ``bin/python3.X`` in the bundled Python.framework on macOS;
 3. next to QGIS's prefix (``QgsApplication.prefixPath()``): ``../../apps/Python3X/python.exe`` (OSGeo4W),
    ``bin/python3`` and ``../Frameworks/Python.framework/Versions/3.X/bin/python3`` (macOS bundle);
 4. ``python3.X`` / ``python3`` on the PATH.
+
+A candidate of the same installation (its ``sys.base_prefix`` is QGIS's) wins over one that only has the same
+version (e.g. a pyenv shim first on the PATH).
 
 The venv is created with ``--system-site-packages`` so QGIS's numpy and GDAL stay visible, and the plugin
 (ui/runtime.py) appends its site-packages after QGIS's own.
@@ -67,14 +71,15 @@ class SetupPlan:
     creates_venv: bool = False
 
 
-def _version_of(python: str) -> Optional[str]:
-    """'3.11' as reported by running `python`; None when it does not run."""
+def _probe(python: str) -> Optional[Tuple[str, str]]:
+    """('3.11', its sys.base_prefix) as reported by running `python`; None when it does not run."""
+    code = "import sys; print('%d.%d' % sys.version_info[:2]); print(sys.base_prefix)"
     try:
-        out = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                             capture_output=True, text=True, timeout=30, **no_window())
+        out = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=30, **no_window())
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() if out.returncode == 0 else None
+    lines = out.stdout.strip().splitlines()
+    return (lines[0], lines[1]) if out.returncode == 0 and len(lines) == 2 else None
 
 
 def no_window() -> dict:
@@ -100,12 +105,20 @@ def _candidates(prefix_path: str) -> List[str]:
 
 
 def find_python(prefix_path: str = "") -> str:
-    """The interpreter of the Python QGIS runs (same major.minor); SetupError (one line) when none is
-    found."""
+    """The interpreter of the Python QGIS runs: same major.minor, preferably the same installation (same
+    sys.base_prefix); SetupError (one line) when none is found."""
     wanted = f"{sys.version_info.major}.{sys.version_info.minor}"
+    home = os.path.realpath(sys.base_prefix)
+    same_version = []
     for path in _candidates(prefix_path):
-        if os.path.isfile(path) and os.access(path, os.X_OK) and _version_of(path) == wanted:
+        probe = _probe(path) if os.path.isfile(path) and os.access(path, os.X_OK) else None
+        if probe is None or probe[0] != wanted:
+            continue
+        if os.path.realpath(probe[1]) == home:  # the very installation QGIS runs (not e.g. a pyenv one)
             return path
+        same_version.append(path)
+    if same_version:
+        return same_version[0]
     raise SetupError(f"cannot find the Python {wanted} interpreter that QGIS uses (looked next to "
                      f"{sys.base_prefix} and on the PATH): install PyTorch by hand, see the README section "
                      "'Installing PyTorch'")

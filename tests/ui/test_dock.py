@@ -150,3 +150,11 @@ def test_dock_output_matches_the_input_grid(plugin, qb_layers, qtbot, tmp_path) 
     src, dst = gdal.Open(pan.source()), gdal.Open(out)
     assert dst.GetGeoTransform() == pytest.approx(src.GetGeoTransform())
     assert (dst.RasterXSize, dst.RasterYSize) == (src.RasterXSize, src.RasterYSize)
+
+
+def test_saving_the_project_moves_the_default_output_folder(plugin, qb_layers, tmp_path) -> None:
+    """A saved project: a blank Output goes to pansharpen_adapt/ in its folder, as the field says."""
+    assert QgsProject.instance().write(str(tmp_path / "p.qgz"))
+    expected = str(tmp_path / "pansharpen_adapt")
+    assert plugin.dock.form.output_folder() == expected
+    assert expected in plugin.dock.form.output.lineEdit().placeholderText()

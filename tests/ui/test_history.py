@@ -70,8 +70,10 @@ def test_selecting_one_shows_its_quicklook_two_compare_side_by_side(two_runs, qt
         for pixmap, record in zip(dialog.pixmaps, history.records):
             image = QImage(record.quicklook)
             assert (pixmap.width(), pixmap.height()) == (image.width(), image.height())  # 1:1
-        dialog.areas[0].horizontalScrollBar().setValue(40)
-        assert dialog.areas[1].horizontalScrollBar().value() == dialog.areas[0].horizontalScrollBar().value()
+        bars = [area.horizontalScrollBar() for area in dialog.areas]
+        qtbot.waitUntil(lambda: all(b.value() == b.maximum() for b in bars))  # opens on the results
+        bars[0].setValue(bars[0].maximum() - 40)  # linked by the distance from the right end, where the
+        assert [b.maximum() - b.value() for b in bars] == [40, 40]  # result panels line up
     finally:
         dialog.close()
 

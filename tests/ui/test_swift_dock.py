@@ -173,7 +173,8 @@ def test_dock_swift_adapts_then_applies_the_model_file(plugin, crop_layers, swif
     assert "train " in took and "2 steps" in took
     assert f"SWIFT model file: {model}" in log and "listed in the method picker at every start" in log
     assert plugin.dock.form.model_files() == [model]  # offered for reuse
-    assert plugin.dock.history.records[-1].adapt == "swift"
+    record = plugin.dock.history.records[-1]
+    assert (record.method, record.adapt, record.model) == ("dicnn", "swift", model)
     assert plugin.dock.result_layer.name().startswith("dicnn+swift ")
     # Nothing lost: a new session (settings forgotten) lists the model from the models folder.
     from qgis.core import QgsSettings
