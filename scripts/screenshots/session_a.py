@@ -67,6 +67,12 @@ def steps():
     project.write(f"{HOME}/proj/project.qgz")
     plugin.action.trigger()
     plugin.dock.setMinimumWidth(470)
+    yield from no_torch_then_setup(plugin)
+    yield from runs(plugin, project, pan, ms)
+
+
+def no_torch_then_setup(plugin):
+    """The profile without torch, then the set-up window (pip mocked) and the dock afterwards."""
     yield 2
     grab_window("01_no_torch_main_window")
     box = plugin.dock.form.method
@@ -88,6 +94,10 @@ def steps():
     dialog.close()
     yield 1
     grab_window("06_after_setup_main_window")
+
+
+def runs(plugin, project, pan, ms):
+    """Runs in the dock, an unnamed Landsat-8, the history, the comparison, the zoom; the project saved."""
     dock = plugin.dock
     for method, adapt in (("mtf_glp_hpm", "none"), ("fusionnet", "tailor"), ("dicnn", "swift")):
         fill(dock, pan, ms, method, adapt, steps=2 if adapt == "swift" else -1)
