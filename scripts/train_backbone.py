@@ -104,12 +104,13 @@ class Sampler:
 def train(name: str, bands: int, data: str, steps: int, seed: int, minutes: float = 0.0,
           stop_after: int = 0, group_share: float = 0.0, lr: float = 0.0,
           weight: dict | None = None, patch: int = 32, batch: int = 16, margin: int = 0,
-          loss_name: str = "l1") -> tuple:
+          loss_name: str = "l1", extra_loss=None) -> tuple:
     """(trained net, seconds, final mean loss, steps made); minutes > 0 stops early after that wall time,
     stop_after > 0 after that many steps (the schedule still spans `steps`); group_share of the patches come
     from band-group pairs (4-band models only); lr 0 takes the LR table's rate; batches of `batch` patches of
     `patch` PAN px; the loss (`l1` or `mse`) leaves out `margin` px at each patch edge (where the zero
-    padding is seen)."""
+    padding is seen); `extra_loss(net)`, when given, is added to each step's loss (the full-resolution term
+    of scripts/training/fullres_experiment.py; the logged and returned loss stay the Wald term)."""
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True)
     net = build_backbone(name, bands)
@@ -124,12 +125,14 @@ def train(name: str, bands: int, data: str, steps: int, seed: int, minutes: floa
     start, recent, made = time.perf_counter(), [], 0
     for step in range(steps):
         lms, pan, ref = sampler.batch(batch)
-        loss = criterion(net(lms, pan)[keep], ref[keep])
+        loss = wald = criterion(net(lms, pan)[keep], ref[keep])
+        if extra_loss is not None:
+            loss = wald + extra_loss(net)
         opt.zero_grad()
         loss.backward()
         opt.step()
         sched.step()
-        recent, made = (recent + [loss.item()])[-100:], step + 1
+        recent, made = (recent + [wald.item()])[-100:], step + 1
         over = (minutes > 0 and time.perf_counter() - start > 60 * minutes) or made == stop_after
         if step % 100 == 0 or step == steps - 1 or over:
             print(f"{name} {bands}b step {step}/{steps} {loss_name} {np.mean(recent):.5g} "
