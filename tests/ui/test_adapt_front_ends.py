@@ -40,9 +40,11 @@ def _read(path: str) -> np.ndarray:
 
 
 def test_adapt_constants_mirror_the_engine() -> None:
-    from pansharpen_adapt.engine.adapt import options, patches, tailor
+    from pansharpen_adapt.engine.adapt import options
+    from pansharpen_adapt.engine.backbones import tailor
     from pansharpen_adapt.engine.methods.registry import list_methods
     from pansharpen_adapt.engine.request import DEFAULT_METHOD
+    from pansharpen_adapt.engine.training import patches
     from pansharpen_adapt.ui import choices
     from pansharpen_adapt.ui.processing_adapt import OPTION_PARAMS
 

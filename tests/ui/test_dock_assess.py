@@ -91,13 +91,13 @@ def test_cancel_during_the_assessment_keeps_the_fused_raster(qgis_new_project, q
 
 
 def test_failed_assessment_keeps_the_run(plugin, pair_layers, qtbot, tmp_path, monkeypatch) -> None:
-    from pansharpen_adapt.engine import assess
+    from pansharpen_adapt.engine import api
     from pansharpen_adapt.engine.errors import EngineError
 
     def refuse(*args, **kwargs):
         raise EngineError("fused raster is too small to assess: 16 px, need at least 32")
 
-    monkeypatch.setattr(assess, "assess_files", refuse)
+    monkeypatch.setattr(api, "assess_files", refuse)
     out = str(tmp_path / "small.tif")
     assert _run(qtbot, plugin.dock, *pair_layers("quickbird"), out, assess=True) == "succeeded"
     assert plugin.dock.result_layer is not None and plugin.dock.indices.isHidden()
