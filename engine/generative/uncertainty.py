@@ -1,0 +1,64 @@
+"""The uncertainty raster of the `sb` method: per-band spread of K bridge samples as a georeferenced GeoTIFF.
+
+write_uncertainty(request, path) runs the same block-wise pipeline as a fusion (engine/pipeline.py: alignment,
+statistics, blocks with the method's halo, atomic GeoTIFF on the output grid, with the output's geotransform,
+CRS and band names) with SBSpread, so its pixels are the standard deviations (input units, Float32, one band
+per MS band) of exactly the samples whose mean a run of `sb` with the same options writes. Samples default to
+DEFAULT_UNCERTAINTY_SAMPLES (one sample has no spread). The samples are drawn a second time (a run with
+--uncertainty costs two passes); one pass writing both rasters is left for the CLI restructuring.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Optional
+
+from ..devices import resolve_device
+from ..errors import EngineError
+from ..physics.sensors import resolve_preset
+from ..pipeline import _fuse
+from ..progress import CancelToken, ProgressCallback, no_progress
+from ..raster.align import align
+from ..raster.cache import bounded_gdal_cache
+from ..raster.inputs import open_raster
+from ..request import PansharpenRequest, validate_request
+from .sb import SBMethod, SBSpread
+
+DEFAULT_UNCERTAINTY_SAMPLES = 4
+
+
+def uncertainty_request(request: PansharpenRequest, path: str) -> PansharpenRequest:
+    """The validated request of the uncertainty raster: output `path`, Float32, sb options checked, samples
+    at least 2 (DEFAULT_UNCERTAINTY_SAMPLES when not given). EngineError for bad values."""
+    unknown = sorted(k for k in request.options if k.strip().lower() not in SBMethod.option_keys)
+    if unknown:
+        raise EngineError(f"unknown option '{unknown[0]}' for method 'sb'; its options are: "
+                          f"{', '.join(SBMethod.option_keys)}")
+    if request.adapt != "none":
+        raise EngineError("the sb method takes no adaptation")
+    options = {k.strip().lower(): v for k, v in request.options.items()}
+    options.setdefault("samples", DEFAULT_UNCERTAINTY_SAMPLES)
+    if str(options["samples"]).strip() in ("0", "1"):
+        raise EngineError("an uncertainty raster needs samples >= 2 (the spread of one sample is 0)")
+    # validate paths, device, sensor, block size like any run (as a registered method without options)
+    checked = validate_request(replace(request, output=path, output_dtype="float32", method="mtf_glp",
+                                       options={}))
+    return replace(checked, method="sb", options=options)
+
+
+def write_uncertainty(request: PansharpenRequest, path: str, progress: ProgressCallback = no_progress,
+                      cancel: Optional[CancelToken] = None, folder: Optional[str] = None) -> float:
+    """Write the per-band spread of request's sb samples to `path` (GeoTIFF on the output's grid); returns
+    the seconds it took. request: the fusion's request (pan, ms, sensor, options steps/samples/seed/sampler,
+    block size, device, upsampler); folder: the weights folder (default resources/weights/generative)."""
+    import time
+
+    start = time.perf_counter()
+    req = uncertainty_request(request, path)
+    cancel = cancel or CancelToken()
+    pan, ms = open_raster(req.pan, "PAN"), open_raster(req.ms, "MS")
+    pair = align(pan, ms, req.align_resampling)
+    guess = resolve_preset(req.sensor, ms.count, pair.ratio, ms.descriptions,
+                           pan.hint_text + " " + ms.hint_text)
+    with bounded_gdal_cache(128 * 1024 * 1024):
+        _fuse(req, pair, SBSpread(folder), guess, resolve_device(req.device), progress, cancel, {})
+    return time.perf_counter() - start
