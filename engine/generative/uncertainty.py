@@ -9,6 +9,7 @@ DEFAULT_UNCERTAINTY_SAMPLES (one sample has no spread). The samples are drawn a 
 """
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from typing import Optional
 
@@ -26,6 +27,12 @@ from .sb import SBMethod, SBSpread
 DEFAULT_UNCERTAINTY_SAMPLES = 4
 
 
+def uncertainty_path(output: str) -> str:
+    """The uncertainty raster's default path next to the output: out.tif -> out_uncertainty.tif."""
+    stem, ext = os.path.splitext(output)
+    return f"{stem}_uncertainty{ext or '.tif'}"
+
+
 def uncertainty_request(request: PansharpenRequest, path: str) -> PansharpenRequest:
     """The validated request of the uncertainty raster: output `path`, Float32, sb options checked, samples
     at least 2 (DEFAULT_UNCERTAINTY_SAMPLES when not given). EngineError for bad values."""
@@ -37,7 +44,7 @@ def uncertainty_request(request: PansharpenRequest, path: str) -> PansharpenRequ
         raise EngineError("the sb method takes no adaptation")
     options = {k.strip().lower(): v for k, v in request.options.items()}
     options.setdefault("samples", DEFAULT_UNCERTAINTY_SAMPLES)
-    if str(options["samples"]).strip() in ("0", "1"):
+    if str(options["samples"]).strip().isdigit() and int(str(options["samples"]).strip()) < 2:
         raise EngineError("an uncertainty raster needs samples >= 2 (the spread of one sample is 0)")
     # validate paths, device, sensor, block size like any run (as a registered method without options)
     checked = validate_request(replace(request, output=path, output_dtype="float32", method="mtf_glp",
@@ -45,15 +52,17 @@ def uncertainty_request(request: PansharpenRequest, path: str) -> PansharpenRequ
     return replace(checked, method="sb", options=options)
 
 
-def write_uncertainty(request: PansharpenRequest, path: str, progress: ProgressCallback = no_progress,
+def write_uncertainty(request: PansharpenRequest, path: str = "", progress: ProgressCallback = no_progress,
                       cancel: Optional[CancelToken] = None, folder: Optional[str] = None) -> float:
     """Write the per-band spread of request's sb samples to `path` (GeoTIFF on the output's grid); returns
-    the seconds it took. request: the fusion's request (pan, ms, sensor, options steps/samples/seed/sampler,
-    block size, device, upsampler); folder: the weights folder (default resources/weights/generative)."""
+    the seconds it took. path: default uncertainty_path(request.output). request: the fusion's request (pan,
+    ms, sensor, options steps/samples/seed/sampler, block size, device, upsampler); without a samples option
+    the fusion wrote sample 0 alone, which is the first of the DEFAULT_UNCERTAINTY_SAMPLES samples here.
+    folder: the weights folder (default resources/weights/generative)."""
     import time
 
     start = time.perf_counter()
-    req = uncertainty_request(request, path)
+    req = uncertainty_request(request, path or uncertainty_path(request.output))
     cancel = cancel or CancelToken()
     pan, ms = open_raster(req.pan, "PAN"), open_raster(req.ms, "MS")
     pair = align(pan, ms, req.align_resampling)

@@ -14,16 +14,22 @@ from typing import Dict, Optional, Tuple
 import torch
 from safetensors.torch import save as save_safetensors
 
+from .. import weights as backbone_weights
 from ..weights import WEIGHTS_DIR, canonical_safetensors, model_key, read_checked, read_manifest, sha256_of
 from .unet import CondUNet, build_unet
 
 GENERATIVE_DIR = os.path.join(WEIGHTS_DIR, "generative")
+
+
+def generative_dir() -> str:
+    """The shipped folder, looked up at call time (follows engine.weights.WEIGHTS_DIR, as tests point it)."""
+    return os.path.join(backbone_weights.WEIGHTS_DIR, "generative")
 _CACHE: Dict[Tuple[str, int, str, str], CondUNet] = {}
 
 
 def load_unet(method: str, bands: int, device: torch.device, folder: Optional[str] = None) -> CondUNet:
     """The checked, shipped CondUNet of `method` for `bands` bands in eval mode on device (cached)."""
-    folder = folder or GENERATIVE_DIR
+    folder = folder or generative_dir()
     key = (method, bands, str(device), folder)
     if key not in _CACHE:
         state, entry = read_checked(method, bands, folder)

@@ -12,7 +12,7 @@ from osgeo import gdal
 
 from engine.errors import EngineError
 from engine.generative.sb import SBMethod, sb_method
-from engine.generative.uncertainty import write_uncertainty
+from engine.generative.uncertainty import uncertainty_path, write_uncertainty
 from engine.methods import registry
 from engine.methods.base import FusionContext
 from engine.pipeline import run
@@ -84,11 +84,13 @@ def test_bad_options_are_one_line_errors(tmp_path, options: dict, text: str) -> 
 @pytest.mark.usefixtures("sb_registered")
 def test_uncertainty_raster_is_georeferenced_on_the_output_grid(tmp_path, sb_folder: str) -> None:
     pan, ms = pair_paths("quickbird")
-    out, unc = str(tmp_path / "fused.tif"), str(tmp_path / "spread.tif")
+    out = str(tmp_path / "fused.tif")
+    unc = uncertainty_path(out)
+    assert unc == str(tmp_path / "fused_uncertainty.tif")
     request = PansharpenRequest(pan, ms, out, method="sb", output_dtype="float32", device="cpu",
                                 options={"steps": "2", "samples": "2"})
     run(request)
-    write_uncertainty(request, unc, folder=sb_folder)
+    write_uncertainty(request, folder=sb_folder)
     fused, spread = gdal.Open(out), gdal.Open(unc)
     assert spread.GetGeoTransform() == fused.GetGeoTransform()
     assert spread.GetProjection() == fused.GetProjection() and spread.GetProjection()
