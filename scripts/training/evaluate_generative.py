@@ -6,8 +6,9 @@ On the held-out pairs of the 4-band models (scripts/training/data.py evaluation_
 bottom quarters of Pleiades and Landsat-8, Landsat-7 scenes 36-39, and their 6/7-band versions by band
 groups), one CPU thread, Wald protocol, toolbox border cut (scripts/training/evaluate.py):
   - Q2n / SAM / ERGAS of every SB configuration (CONFIGS), the shipped fusionnet_4b and MTF-GLP;
-  - Spearman rank correlation between the per-pixel spread of the K-sample configuration (std over samples,
-    RMS over bands) and the per-pixel absolute error of its mean (mean over bands), per pair;
+  - Spearman rank correlation between the spread of the K-sample configuration (std over samples, RMS over
+    bands; pooled over 5 x 5 px as the engine's uncertainty raster, and per pixel) and the per-pixel absolute
+    error of its mean (mean over bands), per pair;
   - seconds per 512 x 512 x 4 input for each configuration and for FusionNet, in the same process (best of 3).
 """
 from __future__ import annotations
@@ -27,7 +28,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
-from engine.generative.sb import MODEL_BANDS, WEIGHTS_NAME, bridge_samples  # noqa: E402
+from engine.generative.sb import (  # noqa: E402
+    MODEL_BANDS,
+    SPREAD_RADIUS,
+    WEIGHTS_NAME,
+    bridge_samples,
+    pooled_spread,
+)
 from engine.generative.weights import GENERATIVE_DIR, load_unet  # noqa: E402
 from engine.methods.deep import band_groups  # noqa: E402
 from engine.weights import load_backbone  # noqa: E402
@@ -42,7 +49,7 @@ UNCERTAINTY = "sb sde 3 steps x4 (mean)"
 
 def fuse_sb(net: torch.nn.Module, pair: Pair, steps: int, samples: int, mode: str,
             seed: int = 0) -> Tuple[np.ndarray, np.ndarray]:
-    """(mean (C, H, W), spread (C, H, W)) of the pair, normalised units, band groups as inference."""
+    """(mean (C, H, W), per-pixel spread (C, H, W)) of the pair, normalised, band groups as inference."""
     lms, pan = lms_of(pair), torch.from_numpy(pair.pan)[None]
     mean, spread = torch.empty_like(lms), torch.empty_like(lms)
     with torch.inference_mode():
@@ -53,8 +60,11 @@ def fuse_sb(net: torch.nn.Module, pair: Pair, steps: int, samples: int, mode: st
     return mean[0].numpy(), spread[0].numpy()
 
 
-def rank_correlation(fused: np.ndarray, spread: np.ndarray, ref: np.ndarray, border: int) -> float:
-    """Spearman correlation of per-pixel spread (RMS over bands) and absolute error (mean over bands)."""
+def rank_correlation(fused: np.ndarray, spread: np.ndarray, ref: np.ndarray, border: int,
+                     radius: int = SPREAD_RADIUS) -> float:
+    """Spearman correlation of the spread (pooled over `radius` as sb.pooled_spread, RMS over bands) and the
+    per-pixel absolute error (mean over bands)."""
+    spread = pooled_spread(torch.from_numpy(spread)[None], radius)[0].numpy()
     cut = (slice(None), slice(border, -border or None), slice(border, -border or None))
     err = np.abs(fused - ref)[cut].mean(0).ravel()
     unc = np.sqrt((spread[cut] ** 2).mean(0)).ravel()
@@ -94,7 +104,8 @@ def evaluate(data: str, weights: str, limit: int = 0) -> dict:
         if name == UNCERTAINTY:
             for p in pairs:
                 border = min(BORDER * p.ratio // 4, p.ref.shape[1] // 8)
-                corr.append({"pair": p.name, "spearman": rank_correlation(*cache[p.name], p.ref, border)})
+                corr.append({"pair": p.name, "spearman": rank_correlation(*cache[p.name], p.ref, border),
+                             "spearman_pixel": rank_correlation(*cache[p.name], p.ref, border, 0)})
     timing = {"fusionnet_4b": seconds_per_512(lambda lms, pan: fusionnet(lms, pan))}
     for name, (steps, samples, mode) in CONFIGS.items():
         timing[name] = seconds_per_512(lambda lms, pan, s=steps, k=samples, m=mode: bridge_samples(
@@ -115,8 +126,9 @@ def markdown(result: dict) -> str:
         for m in rows) + " |")
     corr = result["spread_error_spearman"]
     median = np.median([c["spearman"] for c in corr])
-    lines += ["", f"Spread-error Spearman ({UNCERTAINTY}): " + ", ".join(
-        f"{c['pair']} {c['spearman']:.2f}" for c in corr) + f"; median {median:.2f}"]
+    lines += ["", f"Spread-error Spearman ({UNCERTAINTY}; 5 x 5 pooled / per pixel): " + ", ".join(
+        f"{c['pair']} {c['spearman']:.2f} / {c['spearman_pixel']:.2f}" for c in corr)
+        + f"; median (pooled) {median:.2f}"]
     base = result["seconds_per_512x4"]["fusionnet_4b"]
     lines += ["", "Seconds per 512 x 512 x 4 (one thread): " + ", ".join(
         f"{k} {v:.2f} s ({v / base:.1f}x)" for k, v in result["seconds_per_512x4"].items())]
