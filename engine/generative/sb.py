@@ -5,13 +5,13 @@ Per block: normalise like the deep backbones (engine/backbones/normalise.py: PAN
 image's scale s), upsample the MS as they do (deep.net_upsample), then for every 4-band group
 (deep.band_groups; the 4-band net serves every band count) draw `samples` bridge samples of `steps` steps
 (engine/generative/bridge.py). The output is the mean of the samples times s; their per-band standard
-deviation (times s) is the uncertainty.
+deviation (times s, pooled over 5 x 5 px: pooled_spread) is the uncertainty (SBSpread, uncertainty.py).
 
-Options (PansharpenRequest.options): steps (1 to MAX_STEPS, default DEFAULT_STEPS), samples (1 to 32,
-default 1), seed (integer, default 0), sampler (sde | ode, default sde). Noise comes from global pixel
-coordinates (ctx.origin + position in the block, engine/generative/noise.py), so the result does not depend
-on the block size, the CPU sub-tiles or the device's tiling: the block halo covers steps x receptive radius
-of the net.
+Options (PansharpenRequest.options): steps (1 to MAX_STEPS, default DEFAULT_STEPS = 1), samples (1 to 32,
+default 1), seed (integer, default 0), sampler (sde | ode, default sde; one step is the same for both).
+Noise comes from global pixel coordinates (ctx.origin + position in the block, engine/generative/noise.py),
+so the result does not depend on the block size, the CPU sub-tiles or the device's tiling: the block halo
+covers MAX_STEPS x the net's receptive radius.
 """
 from __future__ import annotations
 
@@ -35,7 +35,9 @@ MODEL_BANDS = 4
 #: (held-out Pleiades, 8 samples: Spearman 0.16 per pixel, 0.33 over 5 x 5; model card)
 SPREAD_RADIUS = 2
 WEIGHTS_NAME = "sb"  # resources/weights/generative/sb_4b.safetensors
-DEFAULT_STEPS, DEFAULT_SAMPLES, MAX_SAMPLES = 3, 1, 32
+#: defaults: one step (the bridge ODE from x_0 = the upsampled MS; deterministic) scored best on the held-out
+#: pairs (Q2n 0.898 against 0.873 for 3 SDE steps and 0.889 for the mean of 4; model card) at 1.3x FusionNet
+DEFAULT_STEPS, DEFAULT_SAMPLES, MAX_SAMPLES = 1, 1, 32
 
 
 def _int_option(ctx: FusionContext, key: str, default: int, low: int, high: int) -> int:

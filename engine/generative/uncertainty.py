@@ -2,10 +2,12 @@
 
 write_uncertainty(request, path) runs the same block-wise pipeline as a fusion (engine/pipeline.py: alignment,
 statistics, blocks with the method's halo, atomic GeoTIFF on the output grid, with the output's geotransform,
-CRS and band names) with SBSpread, so its pixels are the standard deviations (input units, Float32, one band
-per MS band) of exactly the samples whose mean a run of `sb` with the same options writes. Samples default to
-DEFAULT_UNCERTAINTY_SAMPLES (one sample has no spread). The samples are drawn a second time (a run with
---uncertainty costs two passes); one pass writing both rasters is left for the CLI restructuring.
+CRS and band names) with SBSpread: its pixels are the standard deviations of the samples (input units,
+Float32, one band per MS band), pooled over 5 x 5 px (sb.pooled_spread). With the request's own steps and
+samples they are the spread of exactly the samples whose mean `sb` writes; options it does not set default
+to DEFAULT_UNCERTAINTY_STEPS sde steps and DEFAULT_UNCERTAINTY_SAMPLES samples (the method's default output,
+one deterministic step, has no spread: the raster then describes how the 3-step bridge samples spread around
+it). The samples are drawn in a pass of their own; one pass writing both rasters is left for the wiring.
 """
 from __future__ import annotations
 
@@ -24,7 +26,9 @@ from ..raster.inputs import open_raster
 from ..request import PansharpenRequest, validate_request
 from .sb import SBMethod, SBSpread
 
-DEFAULT_UNCERTAINTY_SAMPLES = 4
+#: the uncertainty's sampling when the request does not set it: 4 samples of 3 bridge SDE steps (one step
+#: is deterministic: no spread)
+DEFAULT_UNCERTAINTY_SAMPLES, DEFAULT_UNCERTAINTY_STEPS = 4, 3
 
 
 def uncertainty_path(output: str) -> str:
@@ -44,8 +48,13 @@ def uncertainty_request(request: PansharpenRequest, path: str) -> PansharpenRequ
         raise EngineError("the sb method takes no adaptation")
     options = {k.strip().lower(): v for k, v in request.options.items()}
     options.setdefault("samples", DEFAULT_UNCERTAINTY_SAMPLES)
-    if str(options["samples"]).strip().isdigit() and int(str(options["samples"]).strip()) < 2:
-        raise EngineError("an uncertainty raster needs samples >= 2 (the spread of one sample is 0)")
+    options.setdefault("steps", DEFAULT_UNCERTAINTY_STEPS)
+    for key in ("samples", "steps"):
+        if str(options[key]).strip().isdigit() and int(str(options[key]).strip()) < 2:
+            raise EngineError(f"an uncertainty raster needs {key} >= 2 (one sample, or one deterministic "
+                              "step, has no spread)")
+    if str(options.get("sampler", "sde")).strip().lower() == "ode":
+        raise EngineError("an uncertainty raster needs the sde sampler (the ode sampler is deterministic)")
     # validate paths, device, sensor, block size like any run (as a registered method without options)
     checked = validate_request(replace(request, output=path, output_dtype="float32", method="mtf_glp",
                                        options={}))

@@ -44,7 +44,8 @@ from training.evaluate import BORDER, fuse_backbone, fuse_mtf_glp, lms_of, score
 #: name -> (steps, samples, sampler)
 CONFIGS: Dict[str, Tuple[int, int, str]] = {"sb ode 1 step": (1, 1, "ode"), "sb sde 3 steps": (3, 1, "sde"),
                                             "sb sde 3 steps x4 (mean)": (3, 4, "sde")}
-UNCERTAINTY = "sb sde 3 steps x4 (mean)"
+UNCERTAINTY = "sb sde 3 steps x4 (mean)"  # the uncertainty raster's default sampling
+DEFAULT_OUTPUT = "sb ode 1 step"  # the method's default output
 
 
 def fuse_sb(net: torch.nn.Module, pair: Pair, steps: int, samples: int, mode: str,
@@ -92,25 +93,41 @@ def evaluate(data: str, weights: str, limit: int = 0) -> dict:
     fusionnet = load_backbone("fusionnet", 4, torch.device("cpu"))
     rows: Dict[str, List[dict]] = {"fusionnet_4b": score(pairs, lambda p: fuse_backbone(fusionnet, p, 4)),
                                    "mtf_glp": score(pairs, fuse_mtf_glp)}
-    corr: List[dict] = []
+    caches: Dict[str, Dict[str, Tuple[np.ndarray, np.ndarray]]] = {}
     for name, (steps, samples, mode) in CONFIGS.items():
-        cache: Dict[str, Tuple[np.ndarray, np.ndarray]] = {}
+        cache = caches.setdefault(name, {})
 
         def fuse(p: Pair, steps: int = steps, samples: int = samples, mode: str = mode,
                  cache: Dict[str, Tuple[np.ndarray, np.ndarray]] = cache) -> np.ndarray:
             cache[p.name] = fuse_sb(net, p, steps, samples, mode)
             return cache[p.name][0]
         rows[name] = score(pairs, fuse)
-        if name == UNCERTAINTY:
-            for p in pairs:
-                border = min(BORDER * p.ratio // 4, p.ref.shape[1] // 8)
-                corr.append({"pair": p.name, "spearman": rank_correlation(*cache[p.name], p.ref, border),
-                             "spearman_pixel": rank_correlation(*cache[p.name], p.ref, border, 0)})
+    return {"indices": rows, "spread_error_spearman": _correlations(pairs, caches),
+            "seconds_per_512x4": _timing(net, fusionnet)}
+
+
+def _correlations(pairs: List[Pair], caches: Dict[str, Dict[str, Tuple[np.ndarray, np.ndarray]]]
+                  ) -> List[dict]:
+    """Per pair: Spearman of the UNCERTAINTY configuration's spread against the absolute error of its own
+    mean (pooled and per pixel) and of the default output (DEFAULT_OUTPUT, pooled)."""
+    corr = []
+    for p in pairs:
+        border = min(BORDER * p.ratio // 4, p.ref.shape[1] // 8)
+        mean, spread = caches[UNCERTAINTY][p.name]
+        default = caches[DEFAULT_OUTPUT][p.name][0]
+        corr.append({"pair": p.name, "spearman": rank_correlation(mean, spread, p.ref, border),
+                     "spearman_pixel": rank_correlation(mean, spread, p.ref, border, 0),
+                     "spearman_default": rank_correlation(default, spread, p.ref, border)})
+    return corr
+
+
+def _timing(net: torch.nn.Module, fusionnet: torch.nn.Module) -> Dict[str, float]:
+    """Seconds per 512 x 512 x 4 of FusionNet and of every configuration, this process, one thread."""
     timing = {"fusionnet_4b": seconds_per_512(lambda lms, pan: fusionnet(lms, pan))}
     for name, (steps, samples, mode) in CONFIGS.items():
         timing[name] = seconds_per_512(lambda lms, pan, s=steps, k=samples, m=mode: bridge_samples(
             net, pan, lms, [0, 1, 2, 3], s, k, 0, m, (0, 0)))
-    return {"indices": rows, "spread_error_spearman": corr, "seconds_per_512x4": timing}
+    return timing
 
 
 def markdown(result: dict) -> str:
@@ -126,13 +143,33 @@ def markdown(result: dict) -> str:
         for m in rows) + " |")
     corr = result["spread_error_spearman"]
     median = np.median([c["spearman"] for c in corr])
-    lines += ["", f"Spread-error Spearman ({UNCERTAINTY}; 5 x 5 pooled / per pixel): " + ", ".join(
-        f"{c['pair']} {c['spearman']:.2f} / {c['spearman_pixel']:.2f}" for c in corr)
-        + f"; median (pooled) {median:.2f}"]
+    median_default = np.median([c["spearman_default"] for c in corr])
+    lines += ["", f"Spread-error Spearman (spread of {UNCERTAINTY}; error of its mean, 5 x 5 pooled / per "
+              f"pixel; error of {DEFAULT_OUTPUT}, pooled): " + ", ".join(
+                  f"{c['pair']} {c['spearman']:.2f} / {c['spearman_pixel']:.2f} / {c['spearman_default']:.2f}"
+                  for c in corr)
+              + f"; medians (pooled) {median:.2f} / {median_default:.2f}"]
     base = result["seconds_per_512x4"]["fusionnet_4b"]
     lines += ["", "Seconds per 512 x 512 x 4 (one thread): " + ", ".join(
         f"{k} {v:.2f} s ({v / base:.1f}x)" for k, v in result["seconds_per_512x4"].items())]
     return "\n".join(lines)
+
+
+def record(result: dict, folder: str) -> None:
+    """Write the figures into the sb_4b entry of folder/manifest.json: held-out indices of the default output,
+    FusionNet and MTF-GLP, every configuration's indices, the rank correlations and the timing."""
+    path = os.path.join(folder, "manifest.json")
+    with open(path, encoding="utf-8") as f:
+        manifest = json.load(f)
+    entry = manifest["models"][f"{WEIGHTS_NAME}_{MODEL_BANDS}b"]
+    rows = result["indices"]
+    entry["held_out_indices"] = {"sb": rows[DEFAULT_OUTPUT], "fusionnet_4b": rows["fusionnet_4b"],
+                                 "mtf_glp": rows["mtf_glp"],
+                                 "configurations": {k: v for k, v in rows.items() if k in CONFIGS}}
+    entry["uncertainty_spearman"] = result["spread_error_spearman"]
+    entry["seconds_per_512x4"] = result["seconds_per_512x4"]
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(manifest, f, indent=1, sort_keys=True)
 
 
 def main() -> None:
@@ -141,8 +178,17 @@ def main() -> None:
     ap.add_argument("--weights", default=GENERATIVE_DIR)
     ap.add_argument("--json", default="")
     ap.add_argument("--limit", type=int, default=0, help="only the first N pairs (a quick check)")
+    ap.add_argument("--from-json", default="", help="print (and record) a result saved by --json")
+    ap.add_argument("--update-manifest", action="store_true",
+                    help="record the figures in the weights folder's manifest (the weight file is untouched)")
     args = ap.parse_args()
-    result = evaluate(args.data, args.weights, args.limit)
+    if args.from_json:
+        with open(args.from_json, encoding="utf-8") as f:
+            result = json.load(f)
+    else:
+        result = evaluate(args.data, args.weights, args.limit)
+    if args.update_manifest:
+        record(result, args.weights)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(result, f, indent=1)

@@ -98,5 +98,7 @@ def test_uncertainty_raster_is_georeferenced_on_the_output_grid(tmp_path, sb_fol
     assert gdal.GetDataTypeName(spread.GetRasterBand(1).DataType) == "Float32"
     values = spread.ReadAsArray()
     assert (values >= 0).all() and values.max() > 0
-    with pytest.raises(EngineError, match="samples"):
-        write_uncertainty(PansharpenRequest(pan, ms, out, options={"samples": "1"}), unc, folder=sb_folder)
+    for options, text in (({"samples": "1"}, "samples"), ({"steps": "1"}, "steps"),
+                          ({"sampler": "ode"}, "sde")):
+        with pytest.raises(EngineError, match=text):
+            write_uncertainty(PansharpenRequest(pan, ms, out, options=options), unc, folder=sb_folder)
