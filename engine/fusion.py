@@ -22,6 +22,7 @@ from .progress import CancelToken
 from .raster.align import AlignedPair
 from .raster.blocks import Block, BlockData, read_block
 from .raster.dtypes import to_output
+from .raster.fill import FillValues, fill_invalid
 
 
 @dataclass(frozen=True)
@@ -44,28 +45,6 @@ class FusedBlock:
     block: Block
     pixels: np.ndarray
     invalid: int
-
-
-@dataclass(frozen=True)
-class FillValues:
-    """Values put in place of invalid input pixels before fusion (image-wide, so the same for every
-    block and block size): PAN value and one value per MS band."""
-
-    pan: float
-    ms: np.ndarray
-
-
-def fill_invalid(data: BlockData, fill: Optional[FillValues]) -> None:
-    """Replace invalid pixels so nodata values do not leak through the filters (in place; also used on
-    the adaptation's training patches, engine/adapt/raster_patches.py)."""
-    if fill is None:
-        return
-    if data.pan_valid is not None and not data.pan_valid.all():
-        data.pan[~data.pan_valid] = fill.pan
-    if data.ms_valid is not None and not data.ms_valid.all():
-        invalid = ~data.ms_valid
-        for b in range(data.ms.shape[0]):
-            data.ms[b][invalid] = fill.ms[b]
 
 
 def _validity(data: BlockData, block: Block, ratio: int) -> Optional[np.ndarray]:

@@ -21,13 +21,13 @@ from typing import Optional
 import numpy as np
 import torch
 
-from .fusion import FillValues, fill_invalid
 from .methods.base import FusionContext, Method
 from .physics.resample import upsample_halo
 from .progress import CancelToken, ProgressCallback
 from .raster.align import AlignedPair
 from .raster.blocks import Block, BlockData, plan_blocks, read_block
-from .stats import GlobalStats, MomentAccumulator, Moments, stats_of_arrays
+from .raster.fill import FillValues, fill_invalid
+from .raster.stats import GlobalStats, MomentAccumulator, Moments, stats_of_arrays
 
 CHUNK_PIXELS = 1 << 18  # samples per float64 product: bounds the temporaries to ~2 MB per feature
 

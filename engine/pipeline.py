@@ -8,24 +8,28 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from . import __version__
+from .adapt.method import Adapted, adapt_method
+from .adapt.options import parse_adapt_options
 from .devices import resolve_device
 from .errors import EngineError
-from .fusion import FillValues, OutputSpec, fused_blocks
+from .fusion import OutputSpec, fused_blocks
+from .jobs import validate_request
 from .methods.base import FusionContext, Method
 from .methods.registry import get_method
 from .moments import gather_moments
 from .physics.resample import upsample_halo
-from .physics.sensors import SensorGuess, resolve_preset
+from .physics.sensors import SensorGuess
 from .progress import BlockProgress, CancelToken, ProgressCallback, StageProgress, no_progress
-from .raster.align import AlignedPair, align
+from .raster.align import AlignedPair
 from .raster.blocks import plan_blocks
 from .raster.cache import bounded_gdal_cache
 from .raster.dtypes import default_nodata, value_range
-from .raster.inputs import open_raster
+from .raster.fill import FillValues
+from .raster.pairs import open_pair
+from .raster.stats import GlobalStats, compute_stats, ms_band_means
 from .raster.writer import TILE, AtomicGeoTiff
-from .request import PansharpenRequest, validate_request
-from .stats import GlobalStats, compute_stats, ms_band_means
+from .request import PansharpenRequest
+from .version import __version__
 
 #: GDAL block cache during a run (restored after, see raster/cache.py): room for a row of 1024-pixel
 #: output blocks (65 MB for 8000 x 4 bands UInt16), so rows are compressed at the flush, in parallel
@@ -111,10 +115,7 @@ def _descriptions(pair: AlignedPair, preset_bands: Sequence[str] = ()) -> List[s
 
 
 def _prepare(request: PansharpenRequest) -> Tuple[AlignedPair, Method, SensorGuess]:
-    pan, ms = open_raster(request.pan, "PAN"), open_raster(request.ms, "MS")
-    pair = align(pan, ms, request.align_resampling)
-    guess = resolve_preset(request.sensor, ms.count, pair.ratio, ms.descriptions,
-                           pan.hint_text + " " + ms.hint_text)
+    pair, guess = open_pair(request.pan, request.ms, request.sensor, request.align_resampling)
     return pair, get_method(request.method), guess
 
 
@@ -129,9 +130,9 @@ def run(request: PansharpenRequest, progress: ProgressCallback = no_progress,
     device = resolve_device(req.device)
     stages = {"open": time.perf_counter() - start}
     with bounded_gdal_cache(GDAL_CACHE_BYTES):
-        spec, used = _fuse(req, pair, method, guess, device, progress, cancel, stages)
+        spec, adapted = _fuse(req, pair, method, guess, device, progress, cancel, stages)
     adapt_s = sum(v for k, v in stages.items() if k.startswith("adapt"))
-    verdict = getattr(used, "verdict", None)
+    verdict = adapted.verdict if adapted is not None else None
     return RunResult(req.output, method.name, guess.preset.name, guess.reason, pair.ratio, pair.width,
                      pair.height, len(pair.ms_bands), spec.dtype.name, str(device),
                      time.perf_counter() - start, list(pair.notes), req.adapt, adapt_s, stages,
@@ -140,12 +141,11 @@ def run(request: PansharpenRequest, progress: ProgressCallback = no_progress,
 
 def _fuse(req: PansharpenRequest, pair: AlignedPair, method: Method, guess: SensorGuess,
           device: torch.device, progress: ProgressCallback, cancel: CancelToken,
-          stages: Dict[str, float]) -> Tuple[OutputSpec, Method]:
-    """Statistics, then every block fused and written; returns the output's spec and the method that
-    fused (the adapted one when adapting). Adds the seconds of
-    each stage to `stages`: statistics; adapt_sample, adapt_cache, adapt_train (or adapt_load) and
-    adapt_other (loading the backbone, the rest); fuse (reading and fusing blocks); write (writing them,
-    finishing the file, saving a tailor)."""
+          stages: Dict[str, float]) -> Tuple[OutputSpec, Optional[Adapted]]:
+    """Statistics, then every block fused and written; returns the output's spec and the adaptation
+    (None without one). Adds the seconds of each stage to `stages`: statistics; adapt_sample, adapt_cache,
+    adapt_train (or adapt_load) and adapt_other (loading the backbone, the rest); fuse (reading and fusing
+    blocks); write (writing them, finishing the file, saving a tailor)."""
     stats = None
     t0 = time.perf_counter()
     if method.needs_stats_for(pair.ms.dtype):
@@ -154,17 +154,17 @@ def _fuse(req: PansharpenRequest, pair: AlignedPair, method: Method, guess: Sens
     ctx = FusionContext(pair.ratio, guess.preset.gains_for(len(pair.ms_bands)), guess.preset.pan_gain,
                         req.upsampler, stats, req.options, guess.preset.bits, cancel)
     start = 0.15 if stats else 0.0
+    fill = _fill_values(pair, stats, cancel)
     if method.needs_moments:  # regression fits: moments of filtered images, a second pass (engine/moments.py)
-        fill = _fill_values(pair, stats, cancel)
         ctx.stats = gather_moments(pair, method, ctx, device, fill, req.block_size, cancel,
                                    StageProgress(progress, 0.15, 0.3, "statistics"))
         stages["statistics"] = time.perf_counter() - t0
         start = 0.3
+    adapted = None
     if req.adapt != "none":  # train on patches of this image, then fuse with the adapted net
-        method = _adapt(req, method, pair, ctx, guess, device,
-                        StageProgress(progress, start, 0.35, "adapting"), cancel, stages)
-        start = 0.35
-    fill = _fill_values(pair, stats, cancel)
+        adapted = _adapt(req, method, pair, ctx, guess, device,
+                         StageProgress(progress, start, 0.35, "adapting"), cancel, stages)
+        method, start = adapted.method, 0.35
     spec = _output_spec(req, pair)
     r = pair.ratio
     # Method halos assume bicubic context (2 MS pixels); wider upsamplers need the difference on top.
@@ -193,11 +193,10 @@ def _fuse(req: PansharpenRequest, pair: AlignedPair, method: Method, guess: Sens
             writer.declare_nodata(spec.nodata)  # NaN / inf inputs without a declared nodata value
         t1 = time.perf_counter()
     stages["fuse"] = t1 - t0 - write_s
-    after_write = getattr(method, "after_write", None)
-    if after_write is not None:  # e.g. saving the trained tailor: only once the output is complete
-        after_write()
+    if adapted is not None and adapted.after_write is not None:
+        adapted.after_write()  # saving the trained tailor: only once the output is complete
     stages["write"] = write_s + time.perf_counter() - t1
-    return spec, method
+    return spec, adapted
 
 
 def _check_some_valid(invalid: int, pair: AlignedPair) -> None:
@@ -212,11 +211,8 @@ def _check_some_valid(invalid: int, pair: AlignedPair) -> None:
 
 def _adapt(req: PansharpenRequest, method: Method, pair: AlignedPair, ctx: FusionContext, guess: SensorGuess,
            device: torch.device, progress: ProgressCallback, cancel: CancelToken,
-           stages: Dict[str, float]) -> Method:
+           stages: Dict[str, float]) -> Adapted:
     """The method adapted to this image (engine/adapt/); adds its stage seconds to `stages`."""
-    from .adapt.method import adapt_method
-    from .adapt.options import parse_adapt_options
-
     t0 = time.perf_counter()
     adapted = adapt_method(method, pair, ctx, parse_adapt_options(req.adapt, req.adapt_options),
                            guess.preset.name, device, progress, cancel)

@@ -64,7 +64,8 @@ class CancelToken:
 
 
 class StageProgress:
-    """Maps the progress of one stage onto a slice [start, end] of the overall bar."""
+    """Maps the progress of one stage onto a slice [start, end] of the overall bar; messages are prefixed
+    with the label ('label: message'), or passed on unchanged when the label is ''."""
 
     def __init__(self, callback: ProgressCallback, start: float, end: float, label: str) -> None:
         self._callback = callback
@@ -74,7 +75,7 @@ class StageProgress:
 
     def __call__(self, fraction: float, message: str = "") -> None:
         fraction = min(max(fraction, 0.0), 1.0)
-        text = f"{self._label}: {message}" if message else self._label
+        text = f"{self._label}: {message}" if message and self._label else message or self._label
         self._callback(self._start + (self._end - self._start) * fraction, text)
 
 

@@ -6,7 +6,8 @@
 Prints three tables (Markdown):
 1. per backbone: megapixels/s of the network on a tile, achieved GFLOP/s (FLOPs counted by
    torch.utils.flop_counter) and that divided by the float32 matrix-multiply peak measured in the same run;
-2. tiled inference of one block (engine.methods.deep.run_tiled) at several tile sizes, one tile per forward
+2. tiled inference of one block (engine.backbones.tiling.run_tiled) at several tile sizes, one tile per
+forward
    pass against batched tiles (--tiled-sizes; --skip-tiled to leave it out);
 3. FusionNet end to end through engine.pipeline.run (GeoTIFF in, GeoTIFF out) on synthetic rasters of
    each size: seconds, seconds per megapixel (flat = linear growth) and the peak RSS of the run
@@ -93,7 +94,7 @@ def throughput_table(device: torch.device, tile: int, bands: int, compile_: bool
 
 def tiled_table(device: torch.device, block: int, tiles: list, bands: int, names: list) -> None:
     """MPix/s of run_tiled on one block: one tile per pass against batched passes (same exact output)."""
-    from engine.methods.deep import run_tiled
+    from engine.backbones.tiling import run_tiled
 
     print(f"\n| backbone | tile (block {block}x{block}) | MP/s one tile per pass | MP/s batched | speed-up |")
     print("|---|---|---|---|---|")

@@ -4,7 +4,8 @@
         [--adapt tailor] [--json FILE]
 
 For every NAME_pan.tif / NAME_ms.tif pair of DIR and every backbone, the job runs at reduced resolution
-(Wald protocol, engine.assess.run_reduced: the whole job, adaptation included, on the pair degraded by the
+(Wald protocol, engine.evaluation.assess.run_reduced: the whole job, adaptation included, on the pair
+degraded by the
 ratio, scored against the original MS) three times: without adaptation, adapted with the guard off, and
 adapted with the guard on (which decides on held-out patches of the degraded pair, without the reference).
 Truth: the adaptation is better when its Q2n against the reference beats direct transfer's. A false keep is
@@ -23,9 +24,9 @@ from typing import Any, Dict, List
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from engine.assess import run_reduced  # noqa: E402
 from engine.errors import EngineError  # noqa: E402
-from engine.evaluate import find_pairs, split_list  # noqa: E402
+from engine.evaluation.harness import find_pairs, split_list  # noqa: E402
+from engine.evaluation.runs import run_reduced  # noqa: E402
 from engine.request import PansharpenRequest  # noqa: E402
 
 

@@ -2,7 +2,8 @@
 
     python scripts/bench_reduced.py --data ../shared/data [--methods mtf_glp,mtf_glp_fs,...] [--bundled-only]
 
-Each pair goes through `engine.assess.run_reduced` (what `python -m engine run --reduced` does): PAN and MS
+Each pair goes through `engine.evaluation.assess.run_reduced` (what `python -m engine run --reduced` does):
+PAN and MS
 degraded by the ratio with the sensor preset's MTF filters, the whole method run on the degraded pair, the
 result scored against the original MS (centred window of at most 1024 MS pixels, toolbox border cut). Pairs:
 the four bundled crops (tests/data), and from --data the QuickBird Toulouse, Pleiades OTB and Landsat-8
@@ -23,7 +24,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 from make_eval_pairs import eo1_ali  # noqa: E402
 
-from engine.assess import run_reduced  # noqa: E402
+from engine.evaluation.runs import run_reduced  # noqa: E402
 from engine.request import PansharpenRequest  # noqa: E402
 
 METHODS = "mtf_glp,mtf_glp_hpm,mtf_glp_fs,mtf_glp_hpm_r,bdsd_pc,awlp"

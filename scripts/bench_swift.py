@@ -30,7 +30,7 @@ from osgeo import gdal
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from engine.evaluate import Pair, evaluate_one, find_pairs  # noqa: E402
+from engine.evaluation.harness import Pair, evaluate_one, find_pairs  # noqa: E402
 from engine.swift.request import SensorAdaptRequest  # noqa: E402
 from engine.swift.run import adapt_sensor  # noqa: E402
 

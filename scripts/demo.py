@@ -6,9 +6,11 @@ The bundled QuickBird crop (tests/data; QuickBird is held out of the backbones' 
 ways: the default method (mtf_glp_hpm, the best by the protocol on the cross-sensor pairs, see README), the
 pretrained FusionNet without adaptation (direct transfer), and FusionNet adapted to the image with Feature
 Tailor (the guard decides whether the adaptation is kept). Each output is scored at full resolution
-(engine.assess.assess_files: D_rho, R-Q2n, R-SAM of Scarpa & Ciotola, the regression-based D_s_R, and HQNR,
+(engine.evaluation.assess.assess_files: D_rho, R-Q2n, R-SAM of Scarpa & Ciotola, the regression-based
+D_s_R, and HQNR,
 which rewards smooth results and is not the judge) and the whole job is run again at reduced resolution
-(Wald protocol, engine.assess.run_reduced: Q2n against the MS). A table of indices and timings is printed and
+(Wald protocol, engine.evaluation.assess.run_reduced: Q2n against the MS). A table of indices and timings
+is printed and
 a contact sheet (one window, one stretch for every panel) is written with the fused rasters and the
 tailored run's quality report into OUTPUT_FOLDER.
 """
@@ -22,10 +24,11 @@ from typing import List, Tuple
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from engine.assess import assess_files, run_reduced  # noqa: E402
-from engine.cli import progress_bar  # noqa: E402
+from engine.cli.common import progress_bar  # noqa: E402
+from engine.evaluation.assess import assess_files  # noqa: E402
+from engine.evaluation.quicklook import Panel, render_quicklook, run_title  # noqa: E402
+from engine.evaluation.runs import run_reduced  # noqa: E402
 from engine.pipeline import run  # noqa: E402
-from engine.quicklook import Panel, render_quicklook, run_title  # noqa: E402
 from engine.request import DEFAULT_METHOD, PansharpenRequest  # noqa: E402
 
 PAN = os.path.join(ROOT, "tests", "data", "quickbird_pan.tif")

@@ -34,7 +34,7 @@ from training.data import evaluation_pairs, group_training_pairs, training_pairs
 from training.evaluate import fuse_backbone, fuse_mtf_glp, lms_of, score  # noqa: E402
 
 from engine.backbones import build_backbone  # noqa: E402
-from engine.weights import WEIGHTS_DIR, save_weights  # noqa: E402
+from engine.weights.shipped import WEIGHTS_DIR, save_weights  # noqa: E402
 
 # (4-band, 8-band) planned steps: at most ~27 minutes of one CPU thread each; the 8-band simulation is one
 # sensor. Runs cut by the wall-clock limit (--minutes) are listed in CUT, so that the defaults reproduce the

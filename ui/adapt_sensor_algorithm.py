@@ -17,8 +17,7 @@ from qgis.core import (
     QgsProcessingUtils,
 )
 
-from ..engine.errors import EngineError
-from ..engine.progress import CancelToken
+from ..engine import CancelToken, EngineError
 from . import choices
 from . import help as plugin_help
 from .compat import FILE_BEHAVIOR_FILE, SOURCE_RASTER
@@ -31,7 +30,7 @@ from .processing_swift import swift_options_from_parameters, swift_parameters
 from .runtime import torch_problem
 
 if TYPE_CHECKING:  # engine.swift imports torch; the provider must load without it
-    from ..engine.swift.request import SensorAdaptRequest
+    from ..engine import SensorAdaptRequest
 
 
 WHAT = ("SWIFT (Sensitive Weight Identification for Fast Transfer) adapts a pretrained deep backbone to a "
@@ -124,7 +123,7 @@ class AdaptSensorAlgorithm(QgsProcessingAlgorithm):
     def build_request(self, parameters: Dict[str, Any], context: QgsProcessingContext) -> SensorAdaptRequest:
         """The algorithm's one place that turns parameter values into a SensorAdaptRequest (paths and
         plain values only); EngineError (one line) when the lists differ in length or a layer is unusable."""
-        from ..engine.swift.request import SensorAdaptRequest
+        from ..engine import SensorAdaptRequest
 
         pans = self._paths(parameters, context, self.PAN, "PAN")
         mss = self._paths(parameters, context, self.MS, "MS")
@@ -146,8 +145,7 @@ class AdaptSensorAlgorithm(QgsProcessingAlgorithm):
         problem = torch_problem()
         if problem:
             raise QgsProcessingException(problem)
-        from ..engine.swift.model_file import sidecar_path
-        from ..engine.swift.run import adapt_sensor
+        from ..engine import adapt_sensor, sidecar_path
 
         with engine_errors(feedback, "no model file was written"):
             request = self.build_request(parameters, context)

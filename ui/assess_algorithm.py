@@ -15,7 +15,7 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from ..engine.progress import CancelToken
+from ..engine import CancelToken
 from . import choices
 from . import help as plugin_help
 from .compat import NUMBER_INTEGER
@@ -131,7 +131,7 @@ class AssessAlgorithm(QgsProcessingAlgorithm):
 
     def _inputs(self, parameters: Dict[str, Any], context: QgsProcessingContext) -> Dict[str, Any]:
         """assess_files keyword arguments from the parameters (file paths and plain values)."""
-        from ..engine.metrics import MetricSettings
+        from ..engine import MetricSettings
 
         def path(name: str, role: str) -> str:
             return raster_parameter_path(self, parameters, name, context, role)
@@ -155,9 +155,7 @@ class AssessAlgorithm(QgsProcessingAlgorithm):
         problem = torch_problem()
         if problem:
             raise QgsProcessingException(problem)
-        from ..engine.assess import assess_files
-        from ..engine.paths import check_job_paths, optional, raster_reads
-        from ..engine.quicklook import quicklook_writes
+        from ..engine import assess, check_job_paths, optional, quicklook_writes, raster_reads
         from .assess_html import write_report_html
 
         html_path = self.parameterAsFileOutput(parameters, self.OUTPUT_HTML, context)
@@ -171,14 +169,14 @@ class AssessAlgorithm(QgsProcessingAlgorithm):
             check_job_paths(reads, [("HTML report", html_path), *optional("JSON report", json_path),
                                     *quicklook_writes(png_path)])
             cancel = CancelToken(is_cancelled=feedback.isCanceled)
-            report = assess_files(**inputs, progress=FeedbackProgress(feedback), cancel=cancel)
+            report = assess(**inputs, progress=FeedbackProgress(feedback), cancel=cancel)
             shot = self._quicklook(inputs, report.sensor, png_path, cancel) if png_path else None
             write_report_html(report, html_path, shot.png if shot else None,
                               f"Window: {shot.describe()}." if shot else "")
             if json_path:
                 report.write_json(json_path)
             if shot is not None:
-                from ..engine.quicklook import write_quicklook
+                from ..engine import write_quicklook
 
                 write_quicklook(png_path, shot.png, [html_path, json_path])
         for line in report.table().splitlines():
@@ -191,7 +189,7 @@ class AssessAlgorithm(QgsProcessingAlgorithm):
     @staticmethod
     def _quicklook(inputs: Dict[str, Any], sensor: str, path: str, cancel: CancelToken) -> Any:
         """The engine's quicklook of the fused raster (not written yet: the HTML embeds it first)."""
-        from ..engine.quicklook import QuicklookSpec, panel_title, quicklook_of_result
+        from ..engine import QuicklookSpec, panel_title, quicklook_of_result
 
         return quicklook_of_result(inputs["pan"], inputs["ms"], inputs["fused"], panel_title(inputs["fused"]),
                                    sensor, QuicklookSpec(path), device=inputs["device"], cancel=cancel)

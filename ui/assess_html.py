@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Iterable, List, Optional, Tuple
 from .quality import direction, index_rows, timings_text
 
 if TYPE_CHECKING:
-    from ..engine.metrics.report import AssessmentReport
+    from ..engine import AssessmentReport
 
 KIND_TITLES = {
     "full": "full resolution, no reference",
@@ -79,6 +79,6 @@ def write_report_html(report: AssessmentReport, path: str, quicklook: Optional[b
                       caption: str = "") -> None:
     """Write report_html(report, quicklook, caption) to path (UTF-8, atomically); EngineError (one line)
     when it cannot."""
-    from ..engine.atomic import write_text
+    from ..engine import write_text
 
     write_text(path, report_html(report, quicklook, caption), "HTML report")

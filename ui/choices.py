@@ -9,20 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, List, Tuple
 
-from ..engine.errors import EngineError
-from ..engine.physics.sensors import PRESETS
-from ..engine.request import DEVICES, OUTPUT_DTYPES, UPSAMPLERS
+from ..engine import DEVICES, OUTPUT_DTYPES, PRESETS, UPSAMPLERS, EngineError
 from .method_catalogue import CATALOGUE, DEEP_FAMILY
 from .runtime import torch_problem
 
 DEFAULT_BLOCK_SIZE = 1024
-# Copies of engine.assess.DEFAULT_MAX_SIZE and engine.metrics.q2n.ROUNDINGS (a test keeps them equal):
+# Copies of engine.evaluation.assess.DEFAULT_MAX_SIZE and engine.metrics.q2n.ROUNDINGS (a test keeps them
+# equal):
 # those modules import torch, and the front ends must load without it to say what is missing.
 DEFAULT_ASSESS_MAX_SIZE = 2048
 ROUNDINGS = ("none", "matlab")
 DEFAULT_METRICS_UPSAMPLER = "interp23tap"
-# Copies of engine/adapt/options.py (ADAPT_MODES, AdaptOptions defaults), engine.adapt.patches.SAMPLERS
-# and engine.adapt.tailor.TAILORS (a test keeps them equal): engine/adapt imports torch.
+# Copies of engine/adapt/options.py (ADAPT_MODES, AdaptOptions defaults), engine.training.patches.SAMPLERS
+# and engine.backbones.tailor.TAILORS (a test keeps them equal): engine/adapt imports torch.
 ADAPT_MODES = ("none", "tailor", "full")
 ADAPT_TITLES = {"none": "None (pretrained net)", "tailor": "Feature Tailor", "full": "Full fine-tune"}
 ADAPT_STEPS = {"tailor": 30, "full": 100}
@@ -35,7 +34,7 @@ ADAPT_TAILORS = ("light", "conditional")
 ADAPT_SEED = 0
 # The dock's extra adaptation choice: SWIFT on the current pair into a model file next to the output, then
 # the run with that file as the method. A UI-level choice, never a PansharpenRequest.adapt value; its name
-# is the engine evaluation's (engine.swift.evaluate.SWIFT_MODES, a test keeps them equal).
+# is the engine evaluation's (engine.evaluation.swift_runs.SWIFT_MODES, a test keeps them equal).
 SWIFT = "swift"
 DOCK_ADAPT_MODES = ADAPT_MODES + (SWIFT,)
 ADAPT_TITLES[SWIFT] = "SWIFT (adapt and apply)"
@@ -91,7 +90,7 @@ def methods() -> List[MethodChoice]:
         return [MethodChoice(name, title, summary, family, family != DEEP_FAMILY,
                              NO_TORCH_DEEP if family == DEEP_FAMILY else NO_TORCH)
                 for name, title, family, summary in CATALOGUE]
-    from ..engine.methods.registry import list_methods
+    from ..engine import list_methods
 
     return [MethodChoice(m.name, m.title or m.name, m.summary, m.family) for m in list_methods()]
 
@@ -102,7 +101,7 @@ def deep_method_names() -> List[str]:
 
 
 def is_model_file(name: str) -> bool:
-    """True when a method name is a saved model file path (as engine.swift.method.is_model_path)."""
+    """True when a method name is a saved model file path (as engine.is_model_path)."""
     return str(name or "").strip().lower().endswith(MODEL_SUFFIX)
 
 

@@ -21,8 +21,7 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from ..engine.errors import EngineError
-from ..engine.request import PansharpenRequest
+from ..engine import EngineError, PansharpenRequest
 from .dock_form import FusionForm, request_from_form
 from .dock_results import JobInfo, add_run_layers, result_lines, run_record, zoom_to_record
 from .history import load_from_project, save_to_project
@@ -34,10 +33,10 @@ from .runtime import torch_problem, torch_summary
 from .stages import StageLog
 from .swift_job import swift_request
 from .torch_banner import TorchBanner
-from .worker import FusionOutcome, FusionWorker
+from .worker import FusionWorker
 
 if TYPE_CHECKING:  # engine.swift imports torch; the dock must load without it
-    from ..engine.swift.request import SensorAdaptRequest
+    from ..engine import AssessedRun, SensorAdaptRequest
 
 TITLE = "Pansharpen & Adapt"
 NO_TORCH_TIP = "PyTorch is not set up: use 'Set up PyTorch...' above"
@@ -173,9 +172,9 @@ class PansharpenDock(QgsDockWidget):
             self._error(problem)
             return
         try:
-            from ..engine.request import validate_request
+            from ..engine import check_request
 
-            request = validate_request(request_from_form(self.form))
+            request = check_request(request_from_form(self.form))
             swift_options = self.form.adapt.swift_options()
             swift = swift_request(request, swift_options) if swift_options is not None else None
         except EngineError as exc:
@@ -227,7 +226,7 @@ class PansharpenDock(QgsDockWidget):
         if stage:
             self.log(stage)
 
-    def _on_succeeded(self, outcome: FusionOutcome) -> None:
+    def _on_succeeded(self, outcome: AssessedRun) -> None:
         result, job = outcome.result, self.job or JobInfo(outcome.result.method, outcome.result.adapt)
         self._status = "succeeded"
         self.progress.setValue(100)
@@ -252,7 +251,7 @@ class PansharpenDock(QgsDockWidget):
         done = f"done in {result.seconds:.1f} s"
         self.iface.messageBar().pushMessage(TITLE, done, Qgis.MessageLevel.Success, 5)
 
-    def _show_assessment(self, outcome: FusionOutcome) -> None:
+    def _show_assessment(self, outcome: AssessedRun) -> None:
         if outcome.report is not None:
             self.report, self.quicklook = outcome.report, outcome.quicklook
             self.indices.show_report(outcome.report, outcome.quicklook)

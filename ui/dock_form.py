@@ -27,8 +27,7 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from ..engine.errors import EngineError
-from ..engine.request import DEFAULT_METHOD, PansharpenRequest
+from ..engine import DEFAULT_METHOD, EngineError, PansharpenRequest
 from . import choices
 from .adapt_form import AdaptForm
 from .compat import LAYER_FILTER_RASTER

@@ -36,8 +36,7 @@ def engine_errors(feedback: Optional[QgsFeedback], nothing: str = "nothing was w
     """Run an engine call inside a Processing algorithm: every failure becomes one QgsProcessingException
     line. Bad input and cancels say what happened; SIGTERM / SIGHUP (qgis_process on the main thread) clean
     up like a cancel; an unexpected error is one 'internal error' line, its traceback in the debug log."""
-    from ..engine.atomic import interrupt_text, terminate_as_interrupt
-    from ..engine.errors import Cancelled, EngineError
+    from ..engine import Cancelled, EngineError, interrupt_text, terminate_as_interrupt
 
     try:
         with terminate_as_interrupt():

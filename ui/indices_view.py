@@ -18,7 +18,7 @@ from .quality import direction, index_rows, timings_text
 from .quicklook_view import QuicklookLabel
 
 if TYPE_CHECKING:
-    from ..engine.metrics.report import AssessmentReport
+    from ..engine import AssessmentReport
 
 TITLE = "Quality of the result"
 KIND_TITLES = {"full": "full resolution, no reference", "reference": "with a reference",

@@ -13,7 +13,7 @@ from qgis.core import (
     QgsRasterLayer,
 )
 
-from ..engine.errors import EngineError
+from ..engine import EngineError
 from .rendering import apply_rendering
 
 

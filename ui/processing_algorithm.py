@@ -16,8 +16,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ..engine.progress import CancelToken
-from ..engine.request import PansharpenRequest
+from ..engine import CancelToken, PansharpenRequest
 from . import choices
 from . import help as plugin_help
 from .compat import FILE_BEHAVIOR_FILE, NUMBER_INTEGER
@@ -158,11 +157,12 @@ class PansharpenAlgorithm(QgsProcessingAlgorithm):
         problem = torch_problem()
         if problem:
             raise QgsProcessingException(problem)
-        from ..engine.pipeline import run
+        from ..engine import pansharpen
 
         with engine_errors(feedback):
             request = self.build_request(parameters, context)
-            result = run(request, FeedbackProgress(feedback), CancelToken(is_cancelled=feedback.isCanceled))
+            result = pansharpen(request, FeedbackProgress(feedback),
+                                CancelToken(is_cancelled=feedback.isCanceled))
         for note in result.notes:
             feedback.pushInfo(f"note: {note}")
         feedback.pushInfo(f"sensor {result.sensor}: {result.sensor_reason}")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, List
 
 if TYPE_CHECKING:
-    from ..engine.metrics.report import AssessmentReport
+    from ..engine import AssessmentReport
 
 TIMING_NAMES = {"run": "run", "assess": "assessment", "degrade": "degradation"}
 
@@ -40,7 +40,7 @@ def format_value(value: float) -> str:
 
 def index_rows(report: AssessmentReport) -> List[IndexRow]:
     """The report's indices in the engine's order (reference set first, then the no-reference set)."""
-    from ..engine.metrics.catalogue import INDEX_INFO
+    from ..engine import INDEX_INFO
 
     rows = []
     for name, value in report.indices.items():

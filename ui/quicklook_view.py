@@ -1,6 +1,7 @@
 """The quicklook picture in the dock's quality panel: the PNG scaled to the panel's width; click: full size.
 
-The PNG is rendered by the engine on the worker thread (engine/quicklook.py); only its path crosses to the
+The PNG is rendered by the engine on the worker thread (engine/evaluation/quicklook.py); only its path
+crosses to the
 main thread, where this label loads it.
 """
 from __future__ import annotations

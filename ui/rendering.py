@@ -13,7 +13,7 @@ from qgis.core import (
     QgsSingleBandGrayRenderer,
 )
 
-from ..engine.rgb import rgb_bands  # the same band choice as the engine's quicklooks
+from ..engine import rgb_bands  # the same band choice as the engine's quicklooks
 
 CUT_LOW, CUT_HIGH = 0.02, 0.98
 SAMPLE_SIZE = 250_000  # pixels sampled for the cut, as QGIS does for its own stretches

@@ -63,7 +63,7 @@ def _engine_error() -> Optional[str]:
     """Import the engine's torch-using part once torch imports: a torch from a venv built for
     another Python, or a broken dependency, shows up here rather than at the first run."""
     try:
-        from ..engine import pipeline  # noqa: F401
+        from ..engine import pansharpen  # noqa: F401 - loads the engine's torch-using modules
     except Exception as exc:  # noqa: BLE001 - any failure means nothing can run; say why in one line
         lines = str(exc).strip().splitlines()
         return (f"the Pansharpen & Adapt engine cannot be loaded ({type(exc).__name__}: "

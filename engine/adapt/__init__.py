@@ -1,6 +1,9 @@
-"""Per-image unsupervised adaptation of a frozen pretrained backbone (Feature Tailor, issue 5).
+"""Per-image unsupervised adaptation of a frozen pretrained backbone: Feature Tailor and full fine-tuning.
 
-tailor.py: the residual modules inserted between features and mapper; losses.py: physics-aware
-full-resolution losses; train.py: patch sampling, feature caching and the training loop; method.py: the
-fusion method that runs a backbone with a trained tailor through the block pipeline.
+On top of the training toolkit (engine/training: patches, losses, optimiser): train.py is the training loop
+(feature cache, tailor or whole net), groups.py trains over band groups, guard.py keeps the adaptation only
+when it beats the pretrained net on held-out patches, method.py adapts a DeepMethod to the image being
+processed (its weight source becomes the adapted net, engine/methods/deep_weights.py), options.py parses the
+adaptation options. The tailor module is engine/backbones/tailor.py; tailor files
+engine/weights/tailor_file.py.
 """

@@ -1,6 +1,6 @@
 """Adaptation of MS band counts the shipped weights do not take directly (anything but 4 or 8 bands).
 
-Inference of such counts runs the 4-band model on band groups (engine/methods/deep.py band_groups: groups
+Inference of such counts runs the 4-band model on band groups (engine/backbones/tiling.py band_groups: groups
 of four bands, the last one overlapping the previous, a short MS repeating its last band; each band's
 output kept once). Adaptation follows the same scheme:
 
@@ -13,7 +13,7 @@ output kept once). Adaptation follows the same scheme:
 - Each step's loss is the sum over groups of the group's loss on the bands kept from it, weighted by their
   share of the MS bands (4/6 and 2/6 for a 6-band MS), so the total has the scale of a 4-band image's
   loss and the default learning rate still fits. The duplicated band of a short MS is not counted twice.
-- Inference runs the adapted net per group exactly as DeepMethod.fuse does (deep.fuse_band_groups).
+- Inference runs the adapted net per group exactly as DeepMethod.fuse does (tiling.fuse_band_groups).
 - Mode 'full' keeps train.finetune_full's semantics: one Adam step per pass over all patches of all groups
   (gradients accumulated in chunks of FULL_CHUNK patches), the lowest-loss weights kept.
 
@@ -28,12 +28,12 @@ from typing import Dict, List, Sequence, Tuple
 import torch
 
 from ..backbones.base import Backbone
-from ..methods.deep import band_groups
+from ..backbones.tailor import ConditionalTailor
+from ..backbones.tiling import band_groups
 from ..progress import CancelToken, ProgressCallback
-from .losses import LossWeights, total_loss
+from ..training.losses import LossWeights, total_loss
+from ..training.patches import Patches
 from .options import AdaptOptions
-from .patches import Patches
-from .tailor import ConditionalTailor
 from .train import (
     FULL_CHUNK,
     FeatureCache,

@@ -24,12 +24,13 @@ from typing import Dict, Optional, Sequence
 import torch
 
 from ..backbones.base import Backbone
-from ..methods.deep import fuse_band_groups, net_upsample
+from ..backbones.inputs import net_upsample
+from ..backbones.tiling import fuse_band_groups
 from ..metrics.correlation import d_rho
 from ..metrics.q2n import q2n
 from ..metrics.reprojected import r_q2n
 from ..physics.wald import degrade_ms, degrade_pan
-from .patches import Patches
+from ..training.patches import Patches
 
 HELD_OUT_PATCHES = 4
 SPECTRAL_TOLERANCE = 0.01  # R-Q2n may drop this much (absolute)

@@ -1,9 +1,9 @@
 """A deep method adapted to the image being processed, plugged into the block pipeline.
 
 `adapt_method` trains a feature tailor (or fine-tunes the whole net, mode 'full') on patches of the
-aligned pair, then returns a method whose fuse() runs the adapted net on every block exactly like the
-pretrained DeepMethod does (same normalisation, upsampling and CPU sub-tiles); its halo includes the
-tailor's receptive field, so tiled output stays exact.
+aligned pair, then returns the DeepMethod running the adapted net (its weight source, not a copy of its
+fuse(): same normalisation, upsampling and CPU sub-tiles); its halo includes the tailor's receptive field,
+so tiled output stays exact.
 """
 from __future__ import annotations
 
@@ -15,69 +15,42 @@ import numpy as np
 import torch
 
 from ..backbones.base import Backbone
-from ..backbones.registry import build_backbone
+from ..backbones.tailor import TailoredBackbone
+from ..backbones.tiling import model_bands_for
 from ..errors import EngineError
-from ..fusion import FillValues
 from ..methods.base import FusionContext, Method
-from ..methods.deep import DeepMethod, fuse_band_groups, model_bands_for
+from ..methods.deep import DeepMethod
 from ..progress import CancelToken, ProgressCallback
 from ..raster.align import AlignedPair
 from ..raster.blocks import round_up
-from ..swift.method import start_network
-from ..weights import model_key, read_checked, read_manifest
+from ..raster.fill import FillValues
+from ..training.losses import weights_for
+from ..training.patches import Patches
+from ..training.raster_patches import held_out_patches, raster_patches, read_patches
+from ..weights.tailor_file import load_tailor, save_tailor, tailor_metadata
 from .groups import train_adapted
 from .guard import HELD_OUT_PATCHES, REDUCED_WINDOW, GuardVerdict, guard
-from .losses import weights_for
 from .options import FILE_KEYS, AdaptOptions, patch_size
-from .patches import Patches
-from .persist import load_tailor, save_tailor, tailor_metadata
-from .raster_patches import held_out_patches, raster_patches, read_patches
-from .tailor import TailoredBackbone
 
 
-class AdaptedDeepMethod(DeepMethod):
-    """DeepMethod running `net` (a TailoredBackbone or a fine-tuned copy) instead of the shipped weights.
+@dataclass
+class Adapted:
+    """The result of adapting a method to one image.
 
-    seconds: per adaptation stage (sample, cache, train; or load). after_write: run by the pipeline once
-    the fused raster is written (saving the tailor then, so a cancelled run leaves no file behind).
-    source: the method adapted; a SWIFT model file keeps its path as the name (output metadata, RunResult).
+    method: the DeepMethod running the adapted net (DeepMethod.adapted; the pretrained one when the guard
+    did not keep the adaptation). seconds: per adaptation stage (sample, cache, train, guard; or load).
+    after_write: run by the pipeline once the fused raster is written (saving the tailor then, so a
+    cancelled run leaves no file behind). verdict: the guard's decision (None: no guard ran).
     """
 
-    def __init__(self, backbone: str, net: Backbone, mode: str, seconds: Dict[str, float],
-                 after_write: Optional[Callable[[], None]] = None,
-                 source: Optional[DeepMethod] = None, verdict: Optional[GuardVerdict] = None) -> None:
-        super().__init__(backbone)
-        if source is not None:
-            self.name, self.title = source.name, source.title
-        self.net, self.mode, self.seconds, self.after_write = net, mode, seconds, after_write
-        self.verdict = verdict  # the guard's decision (None: no guard ran); when not kept, net is the start
-        self.receptive_field = net.receptive_field
-        self.title = f"{self.title} + {'Feature Tailor' if mode == 'tailor' else 'full fine-tune'}"
-
-    def fuse(self, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
-        s = self.scale(ctx)
-        lms = self.upsampled(ms.float() / s, ctx)
-        return fuse_band_groups(self.net, lms, pan.float() / s, model_bands_for(ms.shape[1]),
-                                ctx.between_batches()) * s
-
-
-def trainable_backbone(name: str, bands: int, device: torch.device) -> Backbone:
-    """A fresh copy of the shipped weights (checksum-checked), frozen, in eval mode, usable by autograd.
-
-    Not weights.load_backbone: its cached net may have been built under torch.inference_mode (inside a
-    block's fuse), and inference tensors cannot take part in a graph that is differentiated.
-    """
-    state, _ = read_checked(name, bands)
-    with torch.inference_mode(False):
-        net = build_backbone(name, bands)
-        net.load_state_dict(state, strict=True)
-    for p in net.parameters():
-        p.requires_grad_(False)
-    return net.to(device).eval()
+    method: DeepMethod
+    seconds: Dict[str, float]
+    after_write: Optional[Callable[[], None]] = None
+    verdict: Optional[GuardVerdict] = None
 
 
 def adapt_method(method: Method, pair: AlignedPair, ctx: FusionContext, opts: AdaptOptions, sensor: str,
-                 device: torch.device, progress: ProgressCallback, cancel: CancelToken) -> AdaptedDeepMethod:
+                 device: torch.device, progress: ProgressCallback, cancel: CancelToken) -> Adapted:
     """Sample patches, cache features, train (progress per stage); EngineError for non-deep methods."""
     if not isinstance(method, DeepMethod):
         raise EngineError(f"adaptation '{opts.mode}' needs a deep backbone method, not '{method.name}'")
@@ -87,7 +60,7 @@ def adapt_method(method: Method, pair: AlignedPair, ctx: FusionContext, opts: Ad
     patch = patch_size(opts, pair.ratio)
     t0 = time.perf_counter()
     progress(0.0, "sample patches")
-    net, backbone, sha = start_network(method, mb, device)  # shipped or SWIFT model file weights
+    net, backbone, sha = method.start(mb, device)  # shipped or SWIFT model file weights
     margin = round_up(net.receptive_field + 1, pair.ratio)
     rng = np.random.default_rng(opts.seed)
     stats = ctx.require_stats()  # invalid pixels of partly valid patches get the pipeline's fill values
@@ -108,7 +81,7 @@ def adapt_method(method: Method, pair: AlignedPair, ctx: FusionContext, opts: Ad
                         ctx.pan_gain)
     verdict = _guard(opts, sampling, net, result.net, patches, mb, rng, seconds)
     if verdict is not None and not verdict.kept:
-        return AdaptedDeepMethod(backbone, net, opts.mode, seconds, None, method, verdict)
+        return Adapted(method, seconds, None, verdict)
     after_write: Optional[Callable[[], None]] = None
     if opts.save_tailor and isinstance(result.net, TailoredBackbone):
         tailored, path = result.net, opts.save_tailor
@@ -118,7 +91,7 @@ def adapt_method(method: Method, pair: AlignedPair, ctx: FusionContext, opts: Ad
         def save() -> None:
             save_tailor(path, tailored, meta)
         after_write = save
-    return AdaptedDeepMethod(backbone, result.net, opts.mode, seconds, after_write, method, verdict)
+    return Adapted(method.adapted(result.net, mb, opts.mode), seconds, after_write, verdict)
 
 
 @dataclass(frozen=True)
@@ -158,18 +131,12 @@ def _guard(opts: AdaptOptions, sampling: Sampling, start: Backbone, adapted: Bac
     return verdict
 
 
-def backbone_sha256(name: str, bands: int) -> str:
-    """sha256 of the shipped weight file of (backbone, bands), from the manifest ('' when absent)."""
-    entry = read_manifest().get("models", {}).get(model_key(name, bands), {})
-    return str(entry.get("sha256", ""))
-
-
 def _loaded_method(method: DeepMethod, bands: int, path: str, device: torch.device,
-                   progress: ProgressCallback) -> AdaptedDeepMethod:
+                   progress: ProgressCallback) -> Adapted:
     """The backbone with a saved tailor (no sampling, no training); seconds {'load': ...}."""
     t0 = time.perf_counter()
     progress(0.0, "load tailor")
-    net, name, sha = start_network(method, bands, device)
+    net, name, sha = method.start(bands, device)
     tailored, _ = load_tailor(path, net, name, bands, sha)
     progress(1.0, "tailor loaded")
-    return AdaptedDeepMethod(name, tailored, "tailor", {"load": time.perf_counter() - t0}, source=method)
+    return Adapted(method.adapted(tailored, bands, "tailor"), {"load": time.perf_counter() - t0})

@@ -12,7 +12,7 @@ Keys of PansharpenRequest.adapt_options (all optional):
 Mode 'full' is the Z-PNN baseline: by default it fine-tunes on the whole image (every 128 px patch, so each
 step is one pass over the image) up to 16 patches (512 x 512 PAN px), the cap keeping the baseline affordable
 on large rasters.
-File keys (paths, mode tailor only; engine/adapt/persist.py): save_tailor (write the trained tailor),
+File keys (paths, mode tailor only; engine/weights/tailor_file.py): save_tailor (write the trained tailor),
 load_tailor (apply a saved tailor instead of training one).
 """
 from __future__ import annotations
@@ -20,12 +20,13 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
-from typing import Callable, Dict, Mapping, Optional, TypeVar
+from typing import Dict, Mapping, Optional
 
+from ..backbones.tailor import TAILORS
 from ..errors import EngineError
-from .losses import DEFAULT_SPATIAL, SPATIAL_KINDS
-from .patches import SAMPLERS
-from .tailor import TAILORS
+from ..options import option_value
+from ..training.losses import DEFAULT_SPATIAL, SPATIAL_KINDS
+from ..training.patches import SAMPLERS
 from .train import SCHEDULES
 
 ADAPT_MODES = ("none", "tailor", "full")
@@ -33,7 +34,6 @@ KEYS = ("patch", "fraction", "max_patches", "sampler", "steps", "lr", "tailor", 
         "loss_weights", "spatial_loss", "schedule", "guard")
 GUARD_CHOICES = ("on", "off")
 FILE_KEYS = ("save_tailor", "load_tailor")
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -56,22 +56,6 @@ class AdaptOptions:
     guard: bool = True
     save_tailor: Optional[str] = None
     load_tailor: Optional[str] = None
-
-
-def option_value(values: Mapping[str, object], key: str, cast: Callable[[str], T], default: T,
-                 ok: Callable[[T], bool], rule: str, what: str = "adapt option") -> T:
-    """values[key] cast (from its stripped, lower-cased text) and checked; default when absent or blank;
-    EngineError "<what> KEY must be RULE, got 'VALUE'" otherwise."""
-    if key not in values or str(values[key]).strip() == "":
-        return default
-    try:
-        value = cast(str(values[key]).strip().lower())
-    except ValueError:
-        raise EngineError(f"{what} {key} must be {rule}, got '{values[key]}'") from None
-    if not ok(value):
-        raise EngineError(f"{what} {key} must be {rule}, got '{values[key]}'")
-    return value
-
 
 
 _get = option_value  # short name for the option table below
@@ -147,6 +131,6 @@ def check_adapt(mode: str, values: Dict[str, object]) -> str:
         opts = parse_adapt_options(m, values)
         _check_files(opts)
         if opts.loss_weights is not None:
-            from .losses import weights_for
+            from ..training.losses import weights_for
             weights_for("generic", opts.loss_weights, opts.spatial_loss)
     return m

@@ -16,11 +16,11 @@ from typing import Callable, Dict, List, Sequence
 import torch
 
 from ..backbones.base import Backbone
+from ..backbones.tailor import ConditionalTailor, TailoredBackbone, build_tailor
 from ..progress import CancelToken, ProgressCallback, no_progress
-from .adam import Adam
-from .losses import LossWeights, SpatialTargets, spatial_targets, total_loss
-from .patches import Patches
-from .tailor import ConditionalTailor, TailoredBackbone, build_tailor
+from ..training.adam import Adam
+from ..training.losses import LossWeights, SpatialTargets, spatial_targets, total_loss
+from ..training.patches import Patches
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,2 @@
-"""Fusion methods (classical now; deep backbones register themselves in the same registry)."""
+"""Fusion methods and their registry: classical methods and the one deep method (deep.py) with its weight
+sources (deep_weights.py)."""

@@ -8,10 +8,10 @@ import numpy as np
 import torch
 
 from ..errors import EngineError
+from ..options import OptionValue
 from ..physics.resample import upsample
 from ..progress import CancelToken
-from ..request import OptionValue
-from ..stats import GlobalStats, Moments
+from ..raster.stats import GlobalStats, Moments
 
 
 @dataclass

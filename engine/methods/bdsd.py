@@ -36,7 +36,7 @@ import numpy as np
 import torch
 
 from ..physics.mtf import TAPS, mtf_filter, mtf_kernels
-from ..stats import Moments
+from ..raster.stats import Moments
 from .base import FusionContext, Method
 from .component_substitution import weighted_sum
 from .multiresolution import decimated_lowpass

@@ -1,65 +1,43 @@
 """Deep backbones as fusion methods: upsample, normalise, features -> mapper, de-normalise.
 
-Band counts: 8-band inputs use the 8-band model; every other count (1 to 16) runs the 4-band model on groups
-of four bands (the last group overlaps the previous one, a short input repeats its last band) and keeps each
-band's output once. Normalisation: engine/backbones/normalise.py. Option half=true runs float16 on a GPU.
-Inside a block the net runs on sub-tiles with the receptive-field halo (CPU: 512 px, bounding memory; GPU: the
-whole block), and a GPU out-of-memory error is retried on sub-tiles half as large.
+One DeepMethod class; where its weights come from is its WeightSource (deep_weights.py): the shipped files,
+a SWIFT model file (the method's name is then the file's path), or a net adapted to the image being
+processed (Feature Tailor or full fine-tuning, engine/adapt/). Band groups and tiles:
+engine/backbones/tiling.py;
+normalisation: engine/backbones/normalise.py. Option half=true runs float16 on a GPU.
 """
 from __future__ import annotations
 
-from typing import Callable, List, Optional, Tuple
+import os
+from typing import Dict, List, Optional, Tuple
 
 import torch
 
 from ..backbones import BACKBONES, Backbone
+from ..backbones.inputs import net_upsample
 from ..backbones.normalise import input_scale
+from ..backbones.tiling import fuse_band_groups
 from ..errors import EngineError
-from ..physics.bicubic import bicubic_upsample
-from ..physics.resample import upsample
-from ..weights import load_backbone
+from ..options import flag
+from ..weights.model_file import load_model
 from .base import FusionContext, Method
-
-MAX_BANDS = 16
-# On CPU each block is run in sub-tiles of this side so activation memory stays ~40 MB per feature map
-# whatever the block size (a 1024 px block at once needs ~1 GB for FusionNet); costs ~8 % halo overhead.
-CPU_TILE = 512
-#: tiles smaller than this many pixels are batched up to it per forward pass (per-call overhead, GPU launches)
-MIN_BATCH_PIXELS = 256 * 256
-
-
-def band_groups(n_bands: int, model_bands: int) -> List[Tuple[List[int], List[int]]]:
-    """[(input band indices, model_bands long; output bands kept from it)], each band kept once."""
-    if n_bands <= model_bands:
-        idx = list(range(n_bands)) + [n_bands - 1] * (model_bands - n_bands)
-        return [(idx, list(range(n_bands)))]
-    groups, done = [], 0
-    while done < n_bands:
-        start = min(done, n_bands - model_bands)
-        idx = list(range(start, start + model_bands))
-        groups.append((idx, list(range(done, start + model_bands))))
-        done = start + model_bands
-    return groups
-
-
-def model_bands_for(n_bands: int) -> int:
-    """Which shipped model serves n_bands: the 8-band one for 8 bands, else the 4-band one on groups."""
-    if not 1 <= n_bands <= MAX_BANDS:
-        raise EngineError(f"deep backbones take 1 to {MAX_BANDS} MS bands, the MS has {n_bands}")
-    return 8 if n_bands == 8 else 4
+from .deep_weights import AdaptedWeights, ModelFileWeights, ShippedWeights, WeightSource
 
 
 class DeepMethod(Method):
-    """One pretrained backbone; halo = receptive field + bicubic upsampling context (3 MS pixels)."""
+    """One backbone with one weight source; halo = the net's receptive field + bicubic upsampling context
+    (3 MS pixels)."""
 
     family = "deep backbone"
     needs_stats = True  # the data maximum picks the normalisation scale
     option_keys = ("half",)
 
-    def __init__(self, backbone: str) -> None:
+    def __init__(self, backbone: str, weights: Optional[WeightSource] = None) -> None:
         cls = BACKBONES[backbone]
+        self.backbone = backbone
+        self.weights: WeightSource = weights or ShippedWeights(backbone)
         self.name, self.title = backbone, cls.title
-        self.receptive_field = cls.receptive_field
+        self.receptive_field = self.weights.receptive_field
         self.summary = (f"pretrained {cls.title} (receptive field {cls.receptive_field} px); "
                         "4- and 8-band weights, other band counts by 4-band groups")
 
@@ -74,111 +52,59 @@ class DeepMethod(Method):
         return input_scale(ctx.bits, float(max(s.ms_max.max(), s.pan_max)))
 
     def fuse(self, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
-        n = ms.shape[1]
-        mb = model_bands_for(n)
-        half = _flag(ctx.options.get("half")) and pan.device.type == "cuda"
-        net = load_backbone(self.name, mb, pan.device, half)
+        mb = self.weights.model_bands(ms.shape[1])
+        half = flag(ctx.options.get("half")) and pan.device.type == "cuda"
+        net = self.weights.inference_net(mb, pan.device, half)
         s = self.scale(ctx)
         dtype = torch.float16 if half else torch.float32
         lms = self.upsampled(ms.float() / s, ctx).to(dtype)
         p = (pan.float() / s).to(dtype)
         return fuse_band_groups(net, lms, p, mb, ctx.between_batches()) * s
 
+    def start(self, bands: int, device: torch.device) -> Tuple[Backbone, str, str]:
+        """(trainable frozen copy of this method's weights, backbone name, sha256 of those weights):
+        adaptation (SWIFT, Feature Tailor, full) starts here, so it builds on an earlier SWIFT result."""
+        return self.weights.trainable(bands, device), self.backbone, self.weights.sha256(bands)
 
-def fuse_band_groups(net: Backbone, lms: torch.Tensor, pan: torch.Tensor, model_bands: int,
-                     after_batch: Optional[Callable[[int, int], None]] = None) -> torch.Tensor:
-    """net on every band group of lms (B, C, H, W) with pan (B, 1, H, W), each band kept once: (B, C, H, W)
-    float32, run on CPU_TILE sub-tiles on the CPU (the whole block on a GPU); after_batch as run_tiled."""
-    tile = CPU_TILE if pan.device.type == "cpu" else None
-    out = torch.empty(lms.shape, dtype=torch.float32, device=lms.device)
-    groups = band_groups(lms.shape[1], model_bands)
-
-    def group_hook(g: int, report: Callable[[int, int], None]) -> Callable[[int, int], None]:
-        return lambda done, total: report(g * total + done, len(groups) * total)  # all groups in one count
-    for g, (idx, keep) in enumerate(groups):
-        hook = None if after_batch is None else group_hook(g, after_batch)
-        fused = run_with_oom_retry(net, lms[:, idx], pan, tile, after_batch=hook)
-        out[:, keep] = fused[:, [idx.index(k) for k in keep]]
-    return out
-
-
-def net_upsample(ms: torch.Tensor, ratio: int, upsampler: str) -> torch.Tensor:
-    """The MS (B, C, h, w) on the PAN grid as the deep methods feed it to a net (and adaptation trains on it).
-
-    Bicubic takes the multiply-add path, not matrix products: inside QGIS a system BLAS loaded by QGIS
-    takes over the `sgemm_` symbol torch calls, and the last-bit differences of another BLAS, small for
-    classical methods, become 1 DN differences once a deep net has amplified them; the multiply-add path
-    gives the same bits in every process, for about 1 % of a block's inference time.
-    """
-    if upsampler == "bicubic":
-        return bicubic_upsample(ms, ratio, matrix_products=False)
-    return upsample(ms, ratio, upsampler)
-
-
-def _flag(value: object) -> bool:
-    """Option values arrive as strings from the CLI ('true', '1', 'yes') or as bools."""
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
-
-
-def tile_windows(size: int, tile: int, halo: int) -> Tuple[int, List[Tuple[int, int, int]]]:
-    """Split [0, size) into equal tiles of at most `tile` px: (window length, [(kept start, kept end,
-    window start)]). Every window has the same length (tile + 2 halo, at most size) and covers its kept
-    part plus `halo` px on each side, or up to the edge: border windows are shifted inwards, not cut, so
-    that all tiles of a block have one shape and can be batched."""
-    n = -(-size // max(1, tile))
-    step = -(-size // n)
-    length = min(size, step + 2 * halo)
-    return length, [(y, min(size, y + step), min(max(0, y - halo), size - length))
-                    for y in range(0, size, step)]
-
-
-def run_tiled(net: Backbone, lms: torch.Tensor, pan: torch.Tensor, tile: int, batch_pixels: int = 0,
-              after_batch: Optional[Callable[[int, int], None]] = None) -> torch.Tensor:
-    """net(lms, pan) as float32 (B, C, H, W), computed on tiles of at most `tile` px with a receptive-field
-    halo, several tiles per forward pass, then stitched.
-
-    Exact (up to float rounding) because every kept pixel sees its whole receptive field. Tiles per pass:
-    as many windows as fit in batch_pixels (default max(tile^2, MIN_BATCH_PIXELS): memory stays that of
-    one tile, and small tiles are batched).
-    after_batch(tiles done, tiles total) runs after every pass (progress; it may raise to cancel).
-    """
-    h, w = lms.shape[-2:]
-    b = lms.shape[0]
-    wy, rows = tile_windows(h, tile, net.receptive_field)
-    wx, cols = tile_windows(w, tile, net.receptive_field)
-    tiles = [(r, c) for r in rows for c in cols]
-    per_pass = max(1, (batch_pixels or max(tile * tile, MIN_BATCH_PIXELS)) // (wy * wx * b))
-    out = torch.empty(lms.shape, dtype=torch.float32, device=lms.device)
-    for start in range(0, len(tiles), per_pass):
-        group = tiles[start:start + per_pass]
-        win = [(slice(y0, y0 + wy), slice(x0, x0 + wx)) for (_, _, y0), (_, _, x0) in group]
-        part_lms = torch.cat([lms[..., sy, sx] for sy, sx in win])
-        part = net.mapper(net.features(part_lms, torch.cat([pan[..., sy, sx] for sy, sx in win])), part_lms)
-        for i, ((y, y1, y0), (x, x1, x0)) in enumerate(group):
-            out[..., y:y1, x:x1] = part[i * b:(i + 1) * b, :, y - y0:y1 - y0, x - x0:x1 - x0].float()
-        if after_batch is not None:
-            after_batch(start + len(group), len(tiles))
-    return out
-
-
-def run_with_oom_retry(net: Backbone, lms: torch.Tensor, pan: torch.Tensor, tile: int | None = None,
-                       min_tile: int = 64,
-                       after_batch: Optional[Callable[[int, int], None]] = None) -> torch.Tensor:
-    """net on tiles of `tile` px (None: the whole block at once), batched as in run_tiled; on a GPU
-    out-of-memory error, retry on tiles (and so batches) half as large each time."""
-    tile = tile or max(lms.shape[-2:])
-    while True:
-        try:
-            return run_tiled(net, lms, pan, tile, after_batch=after_batch)
-        except torch.OutOfMemoryError:
-            if tile <= min_tile:
-                raise EngineError(f"out of GPU memory even with {min_tile} px tiles; use device cpu") \
-                    from None
-            if lms.device.type == "cuda":
-                torch.cuda.empty_cache()
-            tile = max(min_tile, tile // 2)
+    def adapted(self, net: Backbone, bands: int, mode: str) -> DeepMethod:
+        """This method running `net` (a tailored or fine-tuned copy for `bands`-band models) instead of its
+        own weights; same name (output metadata, RunResult), title marked with the adaptation."""
+        method = DeepMethod(self.backbone, AdaptedWeights(net, bands, self.weights))
+        method.name = self.name
+        method.title = f"{self.title} + {'Feature Tailor' if mode == 'tailor' else 'full fine-tune'}"
+        method.summary = self.summary
+        return method
 
 
 def deep_methods() -> List[DeepMethod]:
     """One method per registered backbone, in registry order."""
     return [DeepMethod(name) for name in BACKBONES]
+
+
+def is_model_path(name: str) -> bool:
+    """True when a method name is a model file path (it ends with .safetensors)."""
+    return str(name or "").strip().lower().endswith(".safetensors")
+
+
+_MODEL_FILES: Dict[Tuple[str, int, int], DeepMethod] = {}
+
+
+def model_method(path: str) -> DeepMethod:
+    """The method of a SWIFT model file (checked once per path, size and mtime); EngineError (one line).
+    Its name is the absolute path (so requests and evaluations round-trip it)."""
+    full = os.path.abspath(str(path).strip())
+    if not os.path.isfile(full):
+        raise EngineError(f"model file not found: {path}")
+    st = os.stat(full)
+    key = (full, st.st_size, st.st_mtime_ns)
+    if key not in _MODEL_FILES:
+        state, meta = load_model(full)
+        source = ModelFileWeights(full, state, meta)
+        method = DeepMethod(source.backbone, source)
+        method.name = full
+        method.title = f"{method.title} (SWIFT: {os.path.basename(full)})"
+        method.summary = (f"{source.backbone} adapted by SWIFT on {len(meta.get('scenes', []))} scene(s) of "
+                          f"{meta.get('sensor', '?')}, {source.bands}-band weights from "
+                          f"{os.path.basename(full)}")
+        _MODEL_FILES[key] = method
+    return _MODEL_FILES[key]

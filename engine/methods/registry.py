@@ -8,7 +8,7 @@ from .awlp import AWLP
 from .base import Method
 from .bdsd import BDSDPC
 from .component_substitution import GIHS, GS, GSA, PCA, Brovey
-from .deep import deep_methods
+from .deep import deep_methods, is_model_path, model_method
 from .multiresolution import HPF, MTFGLP, MTFGLPHPM
 from .regression import MTFGLPFS, MTFGLPHPMR
 
@@ -29,9 +29,7 @@ def list_methods() -> List[Method]:
 
 def get_method(name: str) -> Method:
     """Method by name (case-insensitive, '-' or '_'), or a saved model file path (*.safetensors, see
-    engine/swift/method.py); raises EngineError listing the valid names."""
-    from ..swift.method import is_model_path, model_method  # late: engine.swift imports this package
-
+    engine/methods/deep.py model_method); raises EngineError listing the valid names."""
     if is_model_path(name):
         return model_method(name)
     key = (name or "").strip().lower().replace("-", "_")

@@ -39,7 +39,7 @@ import numpy as np
 import torch
 
 from ..physics.resample import upsample
-from ..stats import Moments
+from ..raster.stats import Moments
 from .base import FusionContext, positive_offsets, safe_divide
 from .multiresolution import MTFGLP, band_decimated, decimated_lowpass
 

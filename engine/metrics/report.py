@@ -31,7 +31,8 @@ class Region:
 
 @dataclass
 class AssessmentReport:
-    """What `engine.assess` measured. indices: name -> value (see INDEX_INFO for direction and ideal).
+    """What `engine.evaluation.assess` measured. indices: name -> value (see INDEX_INFO for direction and
+    ideal).
 
     kind: "full" (no reference), "reference" (fused vs a given reference, plus the full-resolution set),
     or "reduced" (the method run on the Wald-degraded pair, scored against the original MS).

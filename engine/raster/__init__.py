@@ -1,1 +1,2 @@
-"""Raster I/O with GDAL: inspection, PAN/MS alignment, windowed reads, atomic GeoTIFF output."""
+"""Raster I/O with GDAL: inspection, PAN/MS alignment, the pair opener (pairs.py), windowed reads, fill
+values, image-wide statistics, atomic GeoTIFF output."""

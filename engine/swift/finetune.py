@@ -15,9 +15,9 @@ from typing import Dict, List, Mapping
 
 import torch
 
-from ..adapt.adam import Adam
 from ..backbones.base import Backbone
 from ..progress import CancelToken, ProgressCallback
+from ..training.adam import Adam
 from .objective import Objective
 
 MIN_IMPROVEMENT = 1e-4

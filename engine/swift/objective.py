@@ -1,6 +1,6 @@
 """The unsupervised loss SWIFT scores and fine-tunes with, over index batches of the chosen patches.
 
-"full" (default): Feature Tailor's full-resolution losses (engine/adapt/losses.py): spectral (Wald
+"full" (default): Feature Tailor's full-resolution losses (engine/training/losses.py): spectral (Wald
 degradation of the output against the MS), spatial (lambda-PNN's thresholded local correlation with the PAN
 by default) and consistency (L1 to the pretrained net's output; weight 0 by default), on each patch's inner
 part; the whole net runs on the patch with its context margin, because any layer may be trainable.
@@ -14,11 +14,11 @@ from typing import Dict, Sequence
 
 import torch
 
-from ..adapt.losses import LossWeights, spatial_targets, total_loss
-from ..adapt.patches import Patches
 from ..backbones.base import Backbone
 from ..physics.resample import upsample
 from ..physics.wald import degrade_ms, degrade_pan
+from ..training.losses import LossWeights, spatial_targets, total_loss
+from ..training.patches import Patches
 from .scenes import UPSAMPLER
 
 FROZEN_BATCH = 16

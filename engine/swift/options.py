@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Mapping, Optional, TypeVar
 
-from ..adapt.losses import DEFAULT_SPATIAL, SPATIAL_KINDS
-from ..adapt.options import option_value
 from ..errors import EngineError
+from ..options import option_value
+from ..training.losses import DEFAULT_SPATIAL, SPATIAL_KINDS
 
 SAMPLERS = ("manifold", "fps", "random")
 EMBEDDINGS = ("stats", "features")
@@ -90,7 +90,7 @@ def parse_swift_options(values: Mapping[str, object]) -> SwiftOptions:
         raise EngineError(f"SWIFT option min_patches ({opts.min_patches}) exceeds max_patches "
                           f"({opts.max_patches})")
     if opts.loss_weights is not None:
-        from ..adapt.losses import weights_for
+        from ..training.losses import weights_for
         weights_for("generic", opts.loss_weights, opts.spatial_loss)
     return opts
 

@@ -6,8 +6,11 @@ from dataclasses import dataclass, field, replace
 from typing import Dict, Tuple
 
 from ..errors import EngineError
+from ..methods.registry import get_method
+from ..options import OptionValue
 from ..paths import check_job_paths, model_reads, raster_reads, sidecar_of
-from ..request import DEVICES, OptionValue
+from ..physics import sensors
+from ..request import DEVICES
 from .options import parse_swift_options
 
 
@@ -64,9 +67,6 @@ def _check_pairs(pairs: Tuple[Tuple[str, str], ...]) -> Tuple[Tuple[str, str], .
 
 def validate_sensor_request(req: SensorAdaptRequest) -> SensorAdaptRequest:
     """Check every field once and return a normalised copy; raises EngineError (one line)."""
-    from ..methods.registry import get_method
-    from ..physics import sensors
-
     pairs = _check_pairs(tuple(tuple(p) for p in req.pairs))  # type: ignore[misc]
     output = _check_output(req.output, pairs, req.method)
     method = get_method(req.method)

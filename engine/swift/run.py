@@ -14,19 +14,19 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from ..adapt.losses import weights_for
-from ..adapt.patches import Patches
 from ..backbones import Backbone
+from ..backbones.tiling import model_bands_for
 from ..devices import resolve_device
 from ..errors import EngineError
-from ..methods.deep import DeepMethod, model_bands_for
+from ..methods.deep import DeepMethod
 from ..methods.registry import get_method
 from ..progress import CancelToken, ProgressCallback, no_progress
 from ..raster.blocks import round_up
+from ..training.losses import weights_for
+from ..training.patches import Patches
+from ..weights.model_file import save_model
 from .embed import feature_embedding, statistics_embedding
 from .finetune import masked_finetune
-from .method import start_network
-from .model_file import save_model
 from .objective import Objective
 from .options import SwiftOptions, parse_swift_options, sample_count
 from .request import SensorAdaptRequest, validate_sensor_request
@@ -122,7 +122,7 @@ def adapt_sensor(req: SensorAdaptRequest, progress: ProgressCallback = no_progre
     bands = model_bands_for(n)
     if n != bands:
         raise EngineError(f"SWIFT needs an MS with 4 or 8 bands for now, this one has {n}")
-    net, backbone, sha = start_network(method, bands, device)
+    net, backbone, sha = method.start(bands, device)
     patches, n_cands = sample_patches(scenes, net, opts, device, _sub(progress, 0.05, 0.15), cancel)
     seconds["sample"] = time.perf_counter() - t
     t = time.perf_counter()

@@ -18,8 +18,8 @@ from typing import List, Tuple
 
 import numpy as np
 
-from ..adapt.patches import farthest_points
 from ..errors import EngineError
+from ..training.patches import farthest_points
 from .options import SAMPLERS
 
 KNN_CHUNK = 1024  # rows of the distance matrix computed at once (memory: chunk x N floats)

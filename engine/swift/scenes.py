@@ -3,7 +3,8 @@
 Each scene is aligned like the pipeline does (engine/raster/align.py), its sensor preset resolved, and its
 input scale taken from one statistics pass, so patches are normalised exactly as inference will normalise
 that scene. Patches: `size` PAN px inner side, origin on a coarse-cell corner, plus `margin` PAN px of real
-context read through the block reader (replicated outside the raster), as in engine/adapt/raster_patches.py.
+context, read by the training toolkit's reader (engine/training/raster_patches.py) as Feature Tailor reads
+them (the same multiply-add bicubic upsampling as inference).
 """
 from __future__ import annotations
 
@@ -14,17 +15,16 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from ..adapt.patches import Patches, grid_origins
 from ..backbones.normalise import input_scale
 from ..errors import EngineError
-from ..fusion import FillValues, fill_invalid
-from ..physics.resample import upsample, upsample_halo
-from ..physics.sensors import resolve_preset
 from ..progress import CancelToken, no_progress
-from ..raster.align import AlignedPair, align
-from ..raster.blocks import Block, BlockData, read_block, round_up
-from ..raster.inputs import open_raster
-from ..stats import compute_stats
+from ..raster.align import AlignedPair
+from ..raster.blocks import Block, BlockData, read_block
+from ..raster.fill import FillValues, fill_invalid
+from ..raster.pairs import open_pair
+from ..raster.stats import compute_stats
+from ..training.patches import Patches, grid_origins
+from ..training.raster_patches import read_patches as read_raster_patches
 
 MAX_CANDIDATES_PER_SCENE = 1024
 UPSAMPLER = "bicubic"  # the pipeline's default; the model file is used with any upsampler
@@ -53,10 +53,7 @@ class Scene:
 
 def open_scene(pan: str, ms: str, sensor: str, cancel: CancelToken) -> Scene:
     """Open, align and measure one pair (statistics pass for the input scale)."""
-    pan_info, ms_info = open_raster(pan, "PAN"), open_raster(ms, "MS")
-    pair = align(pan_info, ms_info, "cubic")
-    guess = resolve_preset(sensor, ms_info.count, pair.ratio, ms_info.descriptions,
-                           pan_info.hint_text + " " + ms_info.hint_text)
+    pair, guess = open_pair(pan, ms, sensor)
     stats = compute_stats(pair, cancel, no_progress)
     scale = input_scale(guess.preset.bits, float(max(stats.ms_max.max(), stats.pan_max)))
     name = os.path.splitext(os.path.basename(ms))[0]
@@ -95,16 +92,10 @@ def candidates(scenes: Sequence[Scene], size: int, rng: np.random.Generator) -> 
 
 def read_patch(scene: Scene, y: int, x: int, size: int, margin: int,
                device: torch.device) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(lms (1, C, E, E), pan (1, 1, E, E), ms (1, C, E/r, E/r)) normalised, E = size + 2 * margin."""
-    r = scene.pair.ratio
-    halo = round_up(margin + upsample_halo(UPSAMPLER, r), r)
-    ext = size + 2 * halo
-    data = scene.read(Block(x, y, size, size, halo, ext, ext))
-    cut, e = halo - margin, size + 2 * margin
-    coarse = torch.from_numpy(data.ms).to(device)[None] / scene.scale
-    lms = upsample(coarse, r, UPSAMPLER)[..., cut:cut + e, cut:cut + e]
-    pan = torch.from_numpy(data.pan).to(device)[None, None, cut:cut + e, cut:cut + e] / scene.scale
-    return lms, pan, coarse[..., cut // r:(cut + e) // r, cut // r:(cut + e) // r]
+    """(lms (1, C, E, E), pan (1, 1, E, E), ms (1, C, E/r, E/r)) normalised, E = size + 2 * margin: the
+    training toolkit's patch reader (engine/training/raster_patches.py), as Feature Tailor reads them."""
+    p = read_raster_patches(scene.pair, [(y, x)], size, margin, scene.scale, UPSAMPLER, device, scene.fill)
+    return p.lms, p.pan, p.ms
 
 
 def read_patches(scenes: Sequence[Scene], chosen: Sequence[Candidate], size: int, margin: int,

@@ -9,7 +9,7 @@ from the shared data folder given on the command line):
           synthetic PAN at 20 m (0.1 B02 + 0.3 B03 + 0.3 B04 + 0.3 B08), ratio 4 (MS decimated to 80 m).
   Band groups (optional share of the 4-band samples): the same Landsat-7 scenes 01-35 with all 6 bands and
           the Landsat-8 top 3/4 with all 7 bands, cut into the overlapping groups of four bands that inference
-          feeds the 4-band model for those counts (engine.methods.deep.band_groups, file order).
+          feeds the 4-band model for those counts (engine.backbones.tiling.band_groups, file order).
 Held out: QuickBird (whole), Pleiades, Landsat-8 and Sentinel-2 bottom quarters, Landsat-7 scenes 36-39.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ import torch
 from osgeo import gdal
 
 from engine.backbones.normalise import input_scale
-from engine.methods.deep import band_groups
+from engine.backbones.tiling import band_groups
 from engine.physics.mtf import mtf_filter, mtf_kernels
 from engine.physics.resample import area_downsample, decimate
 from engine.physics.sensors import PRESETS

@@ -6,12 +6,13 @@ from typing import Dict, List, Sequence
 import numpy as np
 import torch
 
+from engine.backbones import Backbone
+from engine.backbones.tiling import fuse_band_groups
 from engine.methods.base import FusionContext
-from engine.methods.deep import band_groups
 from engine.methods.multiresolution import MTFGLP
 from engine.methods.registry import get_method
 from engine.physics.resample import upsample
-from engine.stats import GlobalStats
+from engine.raster.stats import GlobalStats
 
 from .data import Pair
 from .indices import all_indices
@@ -24,15 +25,12 @@ def lms_of(pair: Pair) -> torch.Tensor:
     return upsample(torch.from_numpy(np.ascontiguousarray(pair.ms))[None], pair.ratio, "bicubic")
 
 
-def fuse_backbone(net: torch.nn.Module, pair: Pair, model_bands: int) -> np.ndarray:
-    """(C, H, W) fused with the same band-group mapping as inference (any band count)."""
+def fuse_backbone(net: Backbone, pair: Pair, model_bands: int) -> np.ndarray:
+    """(C, H, W) fused as inference fuses it (engine/backbones/tiling.py: band groups for any band count,
+    CPU sub-tiles with the receptive-field halo)."""
     lms, pan = lms_of(pair), torch.from_numpy(pair.pan)[None]
-    out = torch.empty_like(lms)
     with torch.inference_mode():
-        for idx, keep in band_groups(lms.shape[1], model_bands):
-            fused = net(lms[:, idx], pan)
-            out[:, keep] = fused[:, [idx.index(k) for k in keep]]
-    return out[0].numpy()
+        return fuse_band_groups(net, lms.float(), pan.float(), model_bands)[0].numpy()
 
 
 def _stats(pair: Pair) -> GlobalStats:

@@ -9,7 +9,7 @@ The nets are trained at reduced resolution only (Wald protocol) and inject too l
 detail (the scale gap of Z-PNN / lambda-PNN; README "Deep backbones", model card). This script starts from the
 shipped fusionnet_4b (checksum-checked) and runs `scripts/train_backbone.py fusionnet --bands 4` (its sampler,
 Wald batches, L1 loss, band-group share, schedule and held-out scoring, unchanged) with one addition per step:
-lambda x the unsupervised full-resolution loss of engine/adapt/losses.py (spectral L1 of the MTF-filtered,
+lambda x the unsupervised full-resolution loss of engine/training/losses.py (spectral L1 of the MTF-filtered,
 decimated output against the MS, plus lambda-PNN's thresholded correlation term "xcorr" with the sensor
 preset's weight, consistency 0) on a batch of full-resolution patches of the same training parts (Pleiades
 and Landsat-8 top 3/4, Landsat-7 scenes 01-35, and their 4-band groups; QuickBird and every held-out part stay
@@ -17,9 +17,11 @@ out). The full-resolution pairs are training.data's own training pairs with the 
 the identity; their "reference" is the MS repeated r x r on the PAN grid, so train_backbone.Sampler draws
 aligned, rotated and flipped windows from them and the coarse MS of a window is every r-th pixel of it.
 
-Writes DIR/fusionnet_4b.safetensors and DIR/manifest.json (engine.weights.save_weights: canonical header,
+Writes DIR/fusionnet_4b.safetensors and DIR/manifest.json (engine.weights.shipped.save_weights: canonical
+header,
 sha256, training record with a `full_resolution` entry); refuses to run without --out, so the shipped files
-are never touched. `with-weights DIR` runs report.py or the engine CLI with engine.weights.WEIGHTS_DIR pointed
+are never touched. `with-weights DIR` runs report.py or the engine CLI with
+engine.weights.shipped.WEIGHTS_DIR pointed
 at DIR (looked up at call time, so every load, checksum and tailor uses DIR's files), to measure a candidate
 with exactly the commands that measure the shipped files. Runs (lambda 1, 0.1, 0.02), figures and the decision
 (not shipped): resources/weights/MODEL_CARD.md, "Full-resolution fine-tuning of fusionnet_4b".
@@ -42,10 +44,10 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
 import train_backbone  # noqa: E402
 
-import engine.weights  # noqa: E402
-from engine.adapt.losses import spatial_targets, total_loss, weights_for  # noqa: E402
+import engine.weights.shipped  # noqa: E402
 from engine.backbones import build_backbone  # noqa: E402
-from engine.weights import read_checked  # noqa: E402
+from engine.training.losses import spatial_targets, total_loss, weights_for  # noqa: E402
+from engine.weights.shipped import read_checked  # noqa: E402
 from training import data  # noqa: E402
 from training.variant import run_variant  # noqa: E402
 
@@ -148,16 +150,16 @@ def _shipped_backbone(name: str, bands: int) -> torch.nn.Module:
 
 
 def with_weights(argv: List[str]) -> None:
-    """`DIR report [...]` or `DIR engine [...]` with engine.weights.WEIGHTS_DIR = DIR."""
+    """`DIR report [...]` or `DIR engine [...]` with engine.weights.shipped.WEIGHTS_DIR = DIR."""
     if len(argv) < 2 or argv[1] not in ("report", "engine"):
         raise SystemExit("usage: fullres_experiment.py with-weights DIR report|engine [arguments]")
     folder = os.path.abspath(argv[0])
     if folder == os.path.abspath(train_backbone.WEIGHTS_DIR) or not os.path.isfile(
-            os.path.join(folder, engine.weights.MANIFEST)):
+            os.path.join(folder, engine.weights.shipped.MANIFEST)):
         raise SystemExit(f"{folder}: not a candidate weights folder (manifest.json; not the shipped one)")
-    engine.weights.WEIGHTS_DIR = folder
+    engine.weights.shipped.WEIGHTS_DIR = folder
     if argv[1] == "engine":
-        from engine.cli import main as cli_main
+        from engine.cli.main import main as cli_main
 
         sys.exit(cli_main(argv[2:]))
     import training.report as report
@@ -207,7 +209,7 @@ def main() -> None:
             "start": f"{start['file']} sha256 {start['sha256']} ({start['training'].get('steps')} steps)",
             "lambda": args.lam, "windows_per_step": {"pleiades": n_vhr, "landsat": n_landsat},
             "inner": args.full_inner, "margin": MARGIN, "landsat_group_share": args.full_group_share,
-            "loss": "spectral L1 + xcorr (engine/adapt/losses.py, preset weights), consistency 0",
+            "loss": "spectral L1 + xcorr (engine/training/losses.py, preset weights), consistency 0",
             "final": term.final()}
         return save(net, name, bands, folder, training, indices)
 

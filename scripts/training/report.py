@@ -21,7 +21,7 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
 from engine.backbones import BACKBONES  # noqa: E402
-from engine.weights import MANIFEST, WEIGHTS_DIR, load_backbone, read_manifest  # noqa: E402
+from engine.weights.shipped import MANIFEST, WEIGHTS_DIR, load_backbone, read_manifest  # noqa: E402
 from training.data import evaluation_pairs, training_sources  # noqa: E402
 from training.evaluate import fuse_backbone, fuse_classical, score  # noqa: E402
 

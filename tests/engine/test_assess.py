@@ -1,4 +1,5 @@
-"""engine.assess: indices of files on a bounded, reported window; run with a report; reduced run."""
+"""engine.evaluation.assess: indices of files on a bounded, reported window; run with a report; reduced
+run."""
 from __future__ import annotations
 
 import os
@@ -10,8 +11,9 @@ import torch
 from conftest import pair_paths
 from osgeo import gdal
 
-from engine.assess import assess_files, run_reduced, run_with_report
 from engine.errors import EngineError
+from engine.evaluation.assess import assess_files
+from engine.evaluation.runs import run_reduced, run_with_report
 from engine.metrics import FULL_INDICES, REDUCED_INDICES, full_resolution_indices, reduced_resolution_indices
 from engine.pipeline import run
 from engine.request import PansharpenRequest

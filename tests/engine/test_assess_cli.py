@@ -10,7 +10,7 @@ from conftest import pair_paths
 from metrics import slow_reference as slow  # tests/engine/metrics (independent implementations)
 from osgeo import gdal
 
-from engine.cli import main
+from engine.cli.main import main
 from engine.metrics import pan_lowpass
 from engine.physics.mtf import mtf_lowpass
 from engine.physics.resample import upsample

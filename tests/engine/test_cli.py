@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import engine.pipeline
-from engine.cli import main
+from engine.cli.main import main
 from tests.conftest import pair_paths
 from tests.engine.rasters import georef, read, variant, write
 
@@ -138,7 +138,7 @@ def test_progress_bar_shows_every_stage_even_when_fast() -> None:
     """Redraws are throttled to 0.1 s, except when the stage changes: a fast stage is never hidden."""
     import io
 
-    from engine.cli import ProgressBar
+    from engine.cli.common import ProgressBar
     stream = io.StringIO()
     bar = ProgressBar(stream)
     for i in range(5):

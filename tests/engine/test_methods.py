@@ -18,7 +18,7 @@ from engine.methods.registry import get_method, list_methods
 from engine.physics.bicubic import bicubic_upsample
 from engine.physics.mtf import mtf_filter, mtf_kernels
 from engine.physics.resample import decimate, upsample
-from engine.stats import GlobalStats
+from engine.raster.stats import GlobalStats
 from tests.conftest import pair_paths
 from tests.engine.rasters import fuse, read, variant
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from engine.assess import run_reduced
 from engine.errors import Cancelled
+from engine.evaluation.runs import run_reduced
 from engine.methods import registry
 from engine.methods.base import FusionContext, Method
 from engine.methods.registry import get_method
@@ -16,8 +16,8 @@ from engine.moments import gather_moments, in_memory_stats
 from engine.progress import CancelToken, no_progress
 from engine.raster.align import align
 from engine.raster.inputs import open_raster
+from engine.raster.stats import compute_stats
 from engine.request import PansharpenRequest
-from engine.stats import compute_stats
 from tests.conftest import PAIRS, pair_paths
 from tests.engine.rasters import fuse, info, leftovers, read, variant
 

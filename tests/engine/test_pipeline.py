@@ -260,13 +260,13 @@ def test_reads_stay_bounded_by_the_block_and_strip_sizes(tmp_path, monkeypatch) 
     """Memory is bounded whatever the raster size: no read covers more than one block with its halo
     (fusion) or one strip of STRIP_PIXELS (statistics), here on a 1024 x 1024 PAN with 128-pixel blocks."""
     import engine.fusion
-    import engine.stats
+    import engine.raster.stats
 
     pan, ms = pair_paths("quickbird")
     big_pan = variant(pan, str(tmp_path / "pan.tif"), np.tile(read(pan), (1, 4, 4)))
     big_ms = variant(ms, str(tmp_path / "ms.tif"), np.tile(read(ms), (1, 4, 4)))
     areas: dict = {"fusion": [], "stats": []}
-    for module, key in ((engine.fusion, "fusion"), (engine.stats, "stats")):
+    for module, key in ((engine.fusion, "fusion"), (engine.raster.stats, "stats")):
         original = module.read_block
 
         def spy(pair, block, *args, _original=original, _key=key, **kwargs):  # type: ignore[no-untyped-def]
@@ -274,7 +274,7 @@ def test_reads_stay_bounded_by_the_block_and_strip_sizes(tmp_path, monkeypatch) 
             return _original(pair, block, *args, **kwargs)
 
         monkeypatch.setattr(module, "read_block", spy)
-    monkeypatch.setattr(engine.stats, "STRIP_PIXELS", 200_000)
+    monkeypatch.setattr(engine.raster.stats, "STRIP_PIXELS", 200_000)
     result = fuse(big_pan, big_ms, str(tmp_path / "out.tif"), method="mtf_glp", block_size=128)
     assert (result.width, result.height) == (1024, 1024)
     halo = 20 + 6 * 4  # MTF-GLP: filter radius + 6 MS pixels
@@ -347,9 +347,9 @@ def test_block_workers_are_capped_by_memory(monkeypatch) -> None:
                                              ("landsat7", "landsat7", (1, 2, 3))])
 def test_unnamed_bands_take_the_sensor_presets_names(tmp_path, pair: str, sensor: str, rgb: tuple) -> None:
     """An MS without band descriptions: the output's bands carry the preset's names, so viewers (and
-    engine.rgb) pick the true-colour bands (Landsat-8: red is band 4, not 3)."""
+    engine.evaluation.rgb) pick the true-colour bands (Landsat-8: red is band 4, not 3)."""
+    from engine.evaluation.rgb import rgb_bands
     from engine.physics.sensors import PRESETS
-    from engine.rgb import rgb_bands
 
     pan, ms = pair_paths(pair)
     unnamed = str(tmp_path / "unnamed_ms.tif")

@@ -1,4 +1,5 @@
-"""Quicklooks (engine/quicklook.py): the window with the most PAN detail, one stretch for every panel, the RGB
+"""Quicklooks (engine/evaluation/quicklook.py): the window with the most PAN detail, one stretch for every
+panel, the RGB
 bands, nodata, and a plain PNG of the expected size."""
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ import torch
 from osgeo import gdal
 
 from engine.errors import EngineError
+from engine.evaluation.quicklook import REFERENCE_METHOD, Panel, render_quicklook
+from engine.evaluation.quicklook_font import FONT, fit_text, text_mask, text_width
+from engine.evaluation.quicklook_sheet import GAP, MARGIN, TITLE_H
+from engine.evaluation.quicklook_window import cell_size, detail_energy, detail_map
+from engine.evaluation.rgb import rgb_bands
 from engine.physics.resample import upsample
-from engine.quicklook import REFERENCE_METHOD, Panel, render_quicklook
-from engine.quicklook_font import FONT, fit_text, text_mask, text_width
-from engine.quicklook_sheet import GAP, MARGIN, TITLE_H
-from engine.quicklook_window import cell_size, detail_energy, detail_map
-from engine.rgb import rgb_bands
 from tests.conftest import pair_paths
 from tests.engine.rasters import fuse, read, variant, write
 
@@ -183,6 +184,7 @@ def test_font() -> None:
 
 
 def test_the_drawing_modules_do_not_import_torch() -> None:
-    code = ("import sys, engine, engine.rgb, engine.quicklook_font, engine.quicklook_sheet; "
+    code = ("import sys, engine, engine.evaluation.rgb, engine.evaluation.quicklook_font, "
+            "engine.evaluation.quicklook_sheet; "
             "sys.exit('torch' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], cwd=REPO).returncode == 0

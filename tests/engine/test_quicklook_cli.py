@@ -10,11 +10,11 @@ import shutil
 import pytest
 from osgeo import gdal
 
-import engine.quicklook as ql
-from engine.cli import main
+import engine.evaluation.quicklook as ql
+from engine.cli.main import main
 from engine.errors import EngineError
-from engine.quicklook import QuicklookSpec, quicklook_of_result
-from engine.quicklook_sheet import GAP, MARGIN
+from engine.evaluation.quicklook import QuicklookSpec, quicklook_of_result
+from engine.evaluation.quicklook_sheet import GAP, MARGIN
 from tests.conftest import pair_paths
 from tests.engine.rasters import fuse
 

@@ -44,7 +44,7 @@ def _run(params: dict, feedback=None) -> dict:
 
 
 def test_algorithm_parameters_and_outputs(plugin) -> None:
-    from pansharpen_adapt.engine.assess import DEFAULT_MAX_SIZE
+    from pansharpen_adapt.engine.evaluation.assess import DEFAULT_MAX_SIZE
     from pansharpen_adapt.engine.metrics import INDEX_INFO
     from pansharpen_adapt.engine.metrics.q2n import ROUNDINGS
     from pansharpen_adapt.engine.physics.sensors import PRESETS
@@ -62,7 +62,7 @@ def test_algorithm_parameters_and_outputs(plugin) -> None:
 
 
 def test_assess_writes_html_json_and_number_outputs(plugin, fused, tmp_path) -> None:
-    from pansharpen_adapt.engine.assess import assess_files
+    from pansharpen_adapt.engine.evaluation.assess import assess_files
 
     feedback = RecordingFeedback()
     result = _run(_params(fused, tmp_path), feedback)
@@ -84,7 +84,7 @@ def test_assess_writes_html_json_and_number_outputs(plugin, fused, tmp_path) -> 
 
 
 def test_reference_adds_q2n_sam_and_the_rest(plugin, fused, tmp_path) -> None:
-    from pansharpen_adapt.engine.assess import assess_files
+    from pansharpen_adapt.engine.evaluation.assess import assess_files
 
     params = _params(fused, tmp_path, REFERENCE=fused["reference"])
     del params["OUTPUT_JSON"]
@@ -101,7 +101,7 @@ def test_reference_adds_q2n_sam_and_the_rest(plugin, fused, tmp_path) -> None:
 
 
 def test_window_size_sensor_and_rounding_reach_the_engine(plugin, fused, tmp_path) -> None:
-    from pansharpen_adapt.engine.assess import assess_files
+    from pansharpen_adapt.engine.evaluation.assess import assess_files
     from pansharpen_adapt.engine.metrics import MetricSettings
 
     result = _run(_params(fused, tmp_path, MAX_SIZE=128, SENSOR="quickbird", ROUNDING="matlab",
@@ -157,7 +157,7 @@ def test_quicklook_over_an_input_is_refused(plugin, fused, tmp_path) -> None:
 
 
 def test_qgis_process_runs_assess(fused, qgis_process, tmp_path) -> None:
-    from pansharpen_adapt.engine.assess import assess_files
+    from pansharpen_adapt.engine.evaluation.assess import assess_files
 
     html = str(tmp_path / "cli.html")
     report = qgis_process(ALGORITHM, {"PAN": fused["pan"], "MS": fused["ms"], "FUSED": fused["fused"],

@@ -22,7 +22,7 @@ def _run(qtbot, dock, pan, ms, output: str, assess: bool) -> str:
 
 
 def test_dock_shows_the_indices_of_the_run(plugin, qb_layers, qtbot, tmp_path) -> None:
-    from pansharpen_adapt.engine.assess import assess_files
+    from pansharpen_adapt.engine.evaluation.assess import assess_files
     from pansharpen_adapt.engine.metrics import INDEX_INFO
     from pansharpen_adapt.ui.quality import format_value
 

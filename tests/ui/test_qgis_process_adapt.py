@@ -6,7 +6,7 @@ matrix products run on OpenBLAS instead of its bundled MKL (reproduced outside Q
 LD_PRELOAD=libblas.so.3). The bicubic upsampling's banded matrix products then differed in the last bits,
 which FusionNet amplified into 1 DN in a few pixels (seen for plain inference as well as after the tailor;
 thread counts, denormals and memory alignment were ruled out). Deep methods now upsample with the BLAS-free
-multiply-add path (engine/methods/deep.py net_upsample), so plain inference matches exactly. The tailor's
+multiply-add path (engine/backbones/inputs.py net_upsample), so plain inference matches exactly. The tailor's
 training still goes through matrix products (the convolutions' backward pass), so inside QGIS its weights can
 differ in the last bits: on this machine kind (Xeon with AVX512-BF16) 2 of 262144 output values differ by
 1 DN, on earlier machines none did. The test allows that much and no more; backbones whose own layers are

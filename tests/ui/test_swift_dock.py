@@ -67,9 +67,9 @@ def _run(qtbot, dock, on_progress=None) -> tuple:
 
 
 def test_swift_is_a_dock_choice_beside_the_engine_modes(plugin, crop_layers) -> None:
+    from pansharpen_adapt.engine import is_model_path
     from pansharpen_adapt.engine.adapt.options import ADAPT_MODES
-    from pansharpen_adapt.engine.swift.evaluate import SWIFT_MODES
-    from pansharpen_adapt.engine.swift.method import is_model_path
+    from pansharpen_adapt.engine.evaluation.swift_runs import SWIFT_MODES
     from pansharpen_adapt.ui import choices
     from pansharpen_adapt.ui.dock_form import request_from_form
 
@@ -96,7 +96,7 @@ def test_swift_is_a_dock_choice_beside_the_engine_modes(plugin, crop_layers) -> 
 
 def test_model_file_button_makes_a_saved_model_the_method(plugin, crop_layers, model_file, monkeypatch,
                                                         tmp_path) -> None:
-    from pansharpen_adapt.engine.request import validate_request
+    from pansharpen_adapt.engine.jobs import validate_request
     from pansharpen_adapt.ui import dock_form
 
     monkeypatch.setattr(dock_form.QFileDialog, "getOpenFileName",

@@ -10,9 +10,10 @@ import pytest
 from osgeo import gdal
 
 from engine.errors import Cancelled, EngineError
+from engine.jobs import validate_request
 from engine.pipeline import run
 from engine.progress import CancelToken
-from engine.request import PansharpenRequest, validate_request
+from engine.request import PansharpenRequest
 from tests.conftest import pair_paths
 
 

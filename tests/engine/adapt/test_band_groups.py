@@ -10,14 +10,14 @@ import torch
 from osgeo import gdal
 
 from engine.adapt.groups import finetune_full_groups, split_groups, train_tailor_groups
-from engine.adapt.losses import weights_for
-from engine.adapt.patches import image_patches
 from engine.adapt.train import TrainSettings, finetune_full, train_tailor
 from engine.backbones import build_backbone
 from engine.physics.sensors import get_preset
 from engine.pipeline import run
 from engine.progress import CancelToken, no_progress
 from engine.request import PansharpenRequest
+from engine.training.losses import weights_for
+from engine.training.patches import image_patches
 from tests.conftest import pair_paths
 
 FAST = {"steps": "3", "max_patches": "2", "guard": "off"}  # these tests are about the mechanics

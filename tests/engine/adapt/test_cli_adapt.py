@@ -1,7 +1,8 @@
 """`run --adapt ...` flags become the request's adapt fields."""
 from __future__ import annotations
 
-from engine.cli import build_parser, request_from_args
+from engine.cli.main import build_parser
+from engine.cli.run import request_from_args
 
 
 def _request(*extra: str):  # type: ignore[no-untyped-def]

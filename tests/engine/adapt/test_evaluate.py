@@ -7,8 +7,8 @@ from typing import List
 
 import pytest
 
-import engine.evaluate as ev
-from engine.cli import main
+import engine.evaluation.harness as ev
+from engine.cli.main import main
 from engine.errors import Cancelled, EngineError
 from engine.progress import CancelToken
 from tests.conftest import pair_paths

@@ -10,13 +10,13 @@ import torch
 from osgeo import gdal
 
 from engine.adapt.guard import SPECTRAL_TOLERANCE, GuardVerdict, guard, judge
-from engine.adapt.method import trainable_backbone
-from engine.adapt.raster_patches import held_out_patches, raster_patches
 from engine.backbones.base import Backbone
+from engine.methods.deep_weights import ShippedWeights
 from engine.pipeline import run
 from engine.raster.align import align
 from engine.raster.inputs import open_raster
 from engine.request import PansharpenRequest
+from engine.training.raster_patches import held_out_patches, raster_patches
 from tests.conftest import pair_paths
 
 BEFORE = {"D_rho": 0.25, "R_Q2n": 0.99, "RR_Q2n": 0.86}
@@ -59,7 +59,7 @@ def test_a_harmful_adaptation_is_not_kept() -> None:
     pair = _pair()
     rng = np.random.default_rng(0)
     patches = raster_patches(pair, 64, 16, 0.25, 4, "random", 2047.0, "bicubic", torch.device("cpu"), rng)
-    start = trainable_backbone("fusionnet", 4, torch.device("cpu"))
+    start = ShippedWeights("fusionnet").trainable(4, torch.device("cpu"))
 
     class Damaged(Backbone):
         receptive_field, feature_channels = start.receptive_field, start.feature_channels

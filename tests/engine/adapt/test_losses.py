@@ -4,7 +4,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from engine.adapt.losses import (
+from engine.backbones import build_backbone
+from engine.backbones.tailor import TailoredBackbone
+from engine.errors import EngineError
+from engine.metrics.no_reference import pan_lowpass
+from engine.physics.resample import upsample
+from engine.physics.wald import degrade_ms
+from engine.training.losses import (
     LossWeights,
     consistency_loss,
     spatial_targets,
@@ -12,12 +18,6 @@ from engine.adapt.losses import (
     total_loss,
     weights_for,
 )
-from engine.adapt.tailor import TailoredBackbone
-from engine.backbones import build_backbone
-from engine.errors import EngineError
-from engine.metrics.no_reference import pan_lowpass
-from engine.physics.resample import upsample
-from engine.physics.wald import degrade_ms
 
 GAINS = (0.34, 0.32, 0.30, 0.22)
 
@@ -56,7 +56,7 @@ def test_xcorr_threshold_is_aligned_with_the_loss_field() -> None:
     whatever the margin (context read, or replicated when narrower than the 16 px window needs); only the
     PAN's 41-tap MTF filter sees replicated borders with a 16 px margin. A crop shifted by one pixel
     differs far more."""
-    from engine.adapt.losses import xcorr_threshold
+    from engine.training.losses import xcorr_threshold
 
     g = torch.Generator().manual_seed(5)
     pan = _smooth((1, 1, 192, 192), 6) + 0.2 * torch.rand(1, 1, 192, 192, generator=g)
@@ -73,7 +73,7 @@ def test_xcorr_threshold_is_aligned_with_the_loss_field() -> None:
 
 def test_xcorr_loss_counts_only_pixels_below_the_data_correlation() -> None:
     """lambda-PNN: where the fused bands correlate with the PAN at least as the MS does, no penalty."""
-    from engine.adapt.losses import xcorr_loss
+    from engine.training.losses import xcorr_loss
 
     g = torch.Generator().manual_seed(8)
     pan = torch.rand(1, 1, 64, 64, generator=g)

@@ -1,4 +1,4 @@
-"""Nodata-aware patch sampling (engine/adapt/raster_patches.py) on QuickBird crop copies with nodata."""
+"""Nodata-aware patch sampling (engine/training/raster_patches.py) on QuickBird crop copies with nodata."""
 from __future__ import annotations
 
 import os
@@ -9,13 +9,13 @@ import pytest
 import torch
 from osgeo import gdal
 
-from engine.adapt.raster_patches import raster_patches
 from engine.errors import EngineError
-from engine.fusion import FillValues
 from engine.pipeline import run
 from engine.raster.align import AlignedPair, align
+from engine.raster.fill import FillValues
 from engine.raster.inputs import open_raster
 from engine.request import PansharpenRequest
+from engine.training.raster_patches import raster_patches
 from tests.conftest import pair_paths
 
 NODATA = -1000

@@ -9,13 +9,13 @@ import pytest
 import torch
 from osgeo import gdal
 
-from engine.adapt.method import backbone_sha256
 from engine.adapt.options import check_adapt, parse_adapt_options
-from engine.adapt.persist import load_tailor, read_tailor, save_tailor, tailor_metadata
-from engine.adapt.tailor import TailoredBackbone, build_tailor
 from engine.backbones.registry import build_backbone
-from engine.cli import main
+from engine.backbones.tailor import TailoredBackbone, build_tailor
+from engine.cli.main import main
 from engine.errors import EngineError
+from engine.methods.deep_weights import backbone_sha256
+from engine.weights.tailor_file import load_tailor, read_tailor, save_tailor, tailor_metadata
 from tests.conftest import pair_paths
 
 SHA = "ab" * 32

@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from engine.adapt.tailor import ConditionalTailor, TailoredBackbone, build_tailor
 from engine.backbones import BACKBONES, build_backbone
+from engine.backbones.tailor import ConditionalTailor, TailoredBackbone, build_tailor
+from engine.backbones.tiling import run_tiled
 from engine.errors import EngineError
-from engine.methods.deep import run_tiled
 
 
 def _inputs(bands: int = 4, side: int = 40, seed: int = 1) -> tuple:

@@ -8,15 +8,15 @@ import pytest
 import torch
 from osgeo import gdal
 
-from engine.adapt.adam import Adam
-from engine.adapt.losses import weights_for
-from engine.adapt.patches import choose, grid_origins, image_patches, patch_count
 from engine.adapt.train import TrainSettings, cache_features, finetune_full, make_tailored, train_tailor
 from engine.backbones import build_backbone
 from engine.errors import Cancelled, EngineError
 from engine.physics.resample import upsample
 from engine.physics.sensors import get_preset
 from engine.progress import CancelToken
+from engine.training.adam import Adam
+from engine.training.losses import weights_for
+from engine.training.patches import choose, grid_origins, image_patches, patch_count
 from tests.conftest import pair_paths
 
 QB = get_preset("quickbird")
@@ -151,9 +151,9 @@ def test_adam_matches_torch_adam() -> None:
 
 
 def test_raster_patches_match_in_memory_patches(qb_tensors: tuple) -> None:
-    from engine.adapt.raster_patches import raster_patches
     from engine.raster.align import align
     from engine.raster.inputs import open_raster
+    from engine.training.raster_patches import raster_patches
 
     pan_path, ms_path = pair_paths("quickbird")
     pair = align(open_raster(pan_path, "PAN"), open_raster(ms_path, "MS"), "cubic")

@@ -6,8 +6,8 @@ import torch
 
 from engine.backbones import BACKBONES, build_backbone, list_backbones
 from engine.backbones.normalise import input_scale
+from engine.backbones.tiling import band_groups, model_bands_for
 from engine.errors import EngineError
-from engine.methods.deep import band_groups, model_bands_for
 
 NAMES = list(BACKBONES)
 
@@ -92,7 +92,7 @@ def test_input_scale(bits: int, data_max: float, expected: float) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_sub_tiles_with_receptive_field_halo_equal_whole_block(name: str) -> None:
     """One tile per pass and several tiles per pass (batched windows) both equal the whole block."""
-    from engine.methods.deep import run_tiled
+    from engine.backbones.tiling import run_tiled
 
     torch.manual_seed(2)
     net = _random_net(name, 4).eval()
@@ -107,7 +107,7 @@ def test_sub_tiles_with_receptive_field_halo_equal_whole_block(name: str) -> Non
 @pytest.mark.parametrize("size,tile,halo", [(70, 16, 12), (53, 16, 3), (20, 16, 12), (16, 16, 3), (1, 8, 4),
                                             (1068, 512, 10)])
 def test_tile_windows_are_equal_and_cover_kept_parts_with_halo(size: int, tile: int, halo: int) -> None:
-    from engine.methods.deep import tile_windows
+    from engine.backbones.tiling import tile_windows
 
     length, tiles = tile_windows(size, tile, halo)
     assert tiles[0][0] == 0 and tiles[-1][1] == size
@@ -119,8 +119,8 @@ def test_tile_windows_are_equal_and_cover_kept_parts_with_halo(size: int, tile: 
 
 
 def test_after_batch_reports_tiles_and_can_cancel() -> None:
+    from engine.backbones.tiling import run_tiled
     from engine.errors import Cancelled
-    from engine.methods.deep import run_tiled
 
     net = build_backbone("dicnn", 4).eval()
     lms, pan = torch.rand(1, 4, 64, 64), torch.rand(1, 1, 64, 64)
@@ -142,7 +142,7 @@ def test_after_batch_reports_tiles_and_can_cancel() -> None:
 
 
 def test_out_of_memory_retries_on_smaller_tiles(monkeypatch) -> None:
-    from engine.methods import deep
+    from engine.backbones import tiling as deep
 
     net = build_backbone("dicnn", 4).eval()
     tiles = []

@@ -67,7 +67,7 @@ def test_every_backbone_fuses_every_real_pair(tmp_path, glp_outputs: dict, name:
 def test_cancel_is_checked_between_tile_batches_inside_a_block(tmp_path, monkeypatch) -> None:
     """A run cancelled while a block's tiles are being inferred stops after the current batch of tiles,
     not at the end of the block; the hook reaches every deep method (shipped weights and adapted)."""
-    import engine.methods.deep as deep
+    import engine.backbones.tiling as deep
     from engine.errors import Cancelled
     from engine.progress import CancelToken
     monkeypatch.setattr(deep, "CPU_TILE", 64)  # the 256 px crop becomes 16 tiles in 2 or more batches
@@ -106,7 +106,7 @@ def test_progress_moves_per_tile_inside_a_block(tmp_path, monkeypatch) -> None:
     """One block of 64 px tiles: the fusing stage reports every tile pass (a 6-band MS, two 4-band groups,
     counts twice as many in one count); its fractions never go back and stay inside the stage until the
     block is written."""
-    import engine.methods.deep as deep
+    import engine.backbones.tiling as deep
     monkeypatch.setattr(deep, "CPU_TILE", 64)
     monkeypatch.setattr(deep, "MIN_BATCH_PIXELS", 1)  # one tile per forward pass
     pan, ms = pair_paths("quickbird")

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 
 from engine.backbones import lagconv
 from engine.backbones.lagconv import LAConv
-from engine.weights import read_checked
+from engine.weights.shipped import read_checked
 
 
 def reference_laconv(m: LAConv, x: torch.Tensor) -> torch.Tensor:

@@ -11,7 +11,7 @@ from safetensors.torch import load, save
 
 from engine.backbones import BACKBONES
 from engine.errors import EngineError
-from engine.weights import (
+from engine.weights.shipped import (
     WEIGHTS_DIR,
     canonical_safetensors,
     load_backbone,

@@ -13,7 +13,7 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-from engine.cli import main
+from engine.cli.main import main
 from tests.conftest import pair_paths
 from tests.engine.rasters import georef, read, variant, write
 

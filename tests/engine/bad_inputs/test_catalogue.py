@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
-from engine.swift.model_file import save_model
-from engine.weights import load_backbone
+from engine.weights.model_file import save_model
+from engine.weights.shipped import load_backbone
 from tests.engine.bad_inputs.kit import Kit
 from tests.engine.rasters import georef, read, write
 
@@ -182,7 +182,7 @@ def test_tampered_shipped_weights_are_refused(tmp_path, capfd, monkeypatch) -> N
     """A weight file that fails its manifest sha256 is refused in one line (the engine pointed at a copy)."""
     import shutil
 
-    import engine.weights as weights
+    import engine.weights.shipped as weights
 
     folder = str(tmp_path / "weights")
     shutil.copytree(weights.WEIGHTS_DIR, folder)

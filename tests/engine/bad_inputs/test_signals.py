@@ -93,7 +93,7 @@ def test_stale_partials_of_the_target_are_removed_by_the_next_run(tmp_path) -> N
     """A SIGKILLed run cannot clean up: the next run of the same target removes what dead processes left
     (and the pid-less names of earlier versions), but not the partials of a run still going, nor those of
     other targets."""
-    from engine.cli import main
+    from engine.cli.main import main
 
     pan, ms = pair_paths("quickbird")
     alive = subprocess.Popen(["sleep", "30"])

@@ -8,7 +8,7 @@ import pytest
 import torch
 from osgeo import gdal
 
-from engine.assess import assess_files
+from engine.evaluation.assess import assess_files
 from engine.physics.resample import upsample
 from engine.pipeline import run
 from engine.request import PansharpenRequest

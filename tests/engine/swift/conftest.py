@@ -33,7 +33,7 @@ def qb_folder(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def swift_model(qb_folder: str, tmp_path_factory: pytest.TempPathFactory) -> tuple:
     """(model path, result) of one SWIFT run on three of the four quadrants (the fourth stays unseen)."""
-    from engine.evaluate import find_pairs
+    from engine.evaluation.harness import find_pairs
     from engine.swift.request import SensorAdaptRequest
     from engine.swift.run import adapt_sensor
 

@@ -6,11 +6,11 @@ import os
 
 import pytest
 
-from engine.cli import main
+from engine.cli.main import main
 from engine.errors import Cancelled
-from engine.evaluate import evaluate, find_pairs, plan_runs
+from engine.evaluation.harness import evaluate, find_pairs, plan_runs
+from engine.evaluation.swift_runs import SwiftModels
 from engine.progress import CancelToken
-from engine.swift.evaluate import SwiftModels
 from engine.swift.request import SensorAdaptRequest
 from engine.swift.run import adapt_sensor
 from tests.engine.swift.conftest import FAST

@@ -5,22 +5,24 @@ import numpy as np
 import pytest
 import torch
 
-from engine.adapt.losses import weights_for
-from engine.evaluate import find_pairs
+from engine.evaluation.harness import find_pairs
+from engine.methods.deep import DeepMethod
 from engine.methods.registry import get_method
 from engine.progress import CancelToken, no_progress
 from engine.swift.finetune import masked_finetune
-from engine.swift.method import start_network
 from engine.swift.objective import Objective
 from engine.swift.scenes import candidates, open_scene, read_patches
 from engine.swift.sensitivity import kept_fraction, score_parameters, top_masks
+from engine.training.losses import weights_for
 
 
 @pytest.fixture(scope="module")
 def setup(qb_folder: str) -> tuple:
     cancel = CancelToken()
     scenes = [open_scene(p.pan, p.ms, "auto", cancel) for p in find_pairs(qb_folder)[:2]]
-    net, _, _ = start_network(get_method("dicnn"), 4, torch.device("cpu"))  # type: ignore[arg-type]
+    method = get_method("dicnn")
+    assert isinstance(method, DeepMethod)
+    net, _, _ = method.start(4, torch.device("cpu"))
     cands = candidates(scenes, 32, np.random.default_rng(0))
     patches = read_patches(scenes, cands[:6], 32, 4, torch.device("cpu"), cancel)
     s = scenes[0]

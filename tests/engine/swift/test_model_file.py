@@ -10,14 +10,16 @@ import pytest
 import torch
 from osgeo import gdal
 
-from engine.adapt.method import backbone_sha256
 from engine.errors import EngineError
+from engine.jobs import validate_request
+from engine.methods.deep import DeepMethod
+from engine.methods.deep_weights import ModelFileWeights, backbone_sha256
 from engine.methods.registry import get_method
 from engine.pipeline import run
-from engine.request import PansharpenRequest, validate_request
-from engine.swift.method import ModelFileMethod
-from engine.swift.model_file import load_model, sidecar_path
-from engine.weights import read_checked, sha256_of
+from engine.request import PansharpenRequest
+from engine.weights.checksum import sha256_of
+from engine.weights.model_file import load_model, sidecar_path
+from engine.weights.shipped import read_checked
 from tests.conftest import pair_paths
 
 
@@ -77,7 +79,8 @@ def test_a_file_for_an_earlier_form_of_the_network_is_refused(swift_model: tuple
 def test_the_model_file_is_a_method_of_the_pipeline(swift_model: tuple, tmp_path) -> None:
     path = swift_model[0]
     method = get_method(path)
-    assert isinstance(method, ModelFileMethod) and method.family == "deep backbone"
+    assert isinstance(method, DeepMethod) and isinstance(method.weights, ModelFileWeights)
+    assert method.family == "deep backbone"
     assert method.name == path and method.title == "DiCNN (SWIFT: qb_dicnn.safetensors)"
     pan, ms = pair_paths("quickbird")
     req = validate_request(PansharpenRequest(pan, ms, str(tmp_path / "a.tif"), method=path))
@@ -103,9 +106,9 @@ def test_feature_tailor_starts_from_the_model_file_weights(swift_model: tuple, t
     a = gdal.Open(plain.output).ReadAsArray().astype(np.float64)
     b = gdal.Open(tailored.output).ReadAsArray().astype(np.float64)
     assert np.abs(a - b).max() <= 1.0  # integer output, float rounding at most one count
-    from engine.adapt.persist import read_tailor
+    from engine.weights.tailor_file import read_tailor
     _, meta = read_tailor(tailor_file)
-    assert meta["backbone"] == "dicnn" and meta["backbone_sha256"] == get_method(path).sha256  # type: ignore[attr-defined]
+    assert meta["backbone"] == "dicnn" and meta["backbone_sha256"] == get_method(path).weights.sha256(4)  # type: ignore[attr-defined]
     assert tailored.method == plain.method == get_method(path).name  # the output names the model file
     assert "SWIFT" in gdal.Open(tailored.output).GetMetadataItem("PANSHARPEN_METHOD") or \
         path in gdal.Open(tailored.output).GetMetadataItem("PANSHARPEN_METHOD")

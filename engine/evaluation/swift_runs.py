@@ -1,4 +1,5 @@
-"""SWIFT columns of the evaluation harness (engine/evaluate.py): adapted on other scenes, applied to unseen
+"""SWIFT columns of the evaluation harness (engine/evaluation/harness.py): adapted on other scenes, applied
+to unseen
 ones.
 
 Split (cross-fitting): the folder's pairs are grouped by sensor preset (the request's sensor, or each pair's
@@ -15,13 +16,11 @@ import os
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..errors import EngineError
-from ..physics.sensors import resolve_preset
+from ..options import OptionValue
 from ..progress import CancelToken, ProgressCallback, no_progress
-from ..raster.align import align
-from ..raster.inputs import open_raster
-from ..request import OptionValue
-from .request import SensorAdaptRequest
-from .run import adapt_sensor
+from ..raster.pairs import open_pair
+from ..swift.request import SensorAdaptRequest
+from ..swift.run import adapt_sensor
 
 SWIFT_MODES = ("swift", "swift+tailor")
 MAX_FOLDS = 3
@@ -40,11 +39,7 @@ class SwiftModels:
     def sensor_of(self, pair: Any) -> str:
         """The pair's sensor preset name (the request's, or the guess), cached."""
         if pair.name not in self._sensors:
-            pan, ms = open_raster(pair.pan, "PAN"), open_raster(pair.ms, "MS")
-            ratio = align(pan, ms, "cubic").ratio
-            guess = resolve_preset(self.sensor, ms.count, ratio, ms.descriptions,
-                                   pan.hint_text + " " + ms.hint_text)
-            self._sensors[pair.name] = guess.preset.name
+            self._sensors[pair.name] = open_pair(pair.pan, pair.ms, self.sensor)[1].preset.name
         return self._sensors[pair.name]
 
     def split(self, pair: Any) -> Tuple[str, int, List[Any]]:

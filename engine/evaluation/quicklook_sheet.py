@@ -11,7 +11,7 @@ from typing import List, Sequence, Tuple
 import numpy as np
 from osgeo import gdal
 
-from .errors import EngineError
+from ..errors import EngineError
 from .quicklook_font import GLYPH_H, draw_text, fit_text, text_width
 
 BACKGROUND = (32, 32, 32)
@@ -135,7 +135,7 @@ def compose(tiles: Sequence[Tile], heading: Sequence[str]) -> Tuple[np.ndarray, 
 def png_bytes(image: np.ndarray) -> bytes:
     """Encode an (H, W, 3) uint8 image as PNG with GDAL's PNG driver: no georeference, no world file, no
     .aux.xml (the image is made in memory, so nothing is written next to the target)."""
-    from .raster import inputs  # noqa: F401 - sets gdal.UseExceptions()
+    from ..raster import inputs  # noqa: F401 - sets gdal.UseExceptions()
 
     h, w = image.shape[:2]
     mem = gdal.GetDriverByName("MEM").Create("", w, h, 3, gdal.GDT_Byte)

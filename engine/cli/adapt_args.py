@@ -1,11 +1,11 @@
-"""Command-line flags of the adaptation (`run --adapt ...`), kept here so engine/cli.py stays small."""
+"""Command-line flags of the adaptation (`run --adapt ...`), kept here so engine/cli/main.py stays small."""
 from __future__ import annotations
 
 import argparse
 from typing import Dict
 
-from ..request import OptionValue
-from .options import ADAPT_MODES, FILE_KEYS, KEYS, parse_adapt_options
+from ..adapt.options import ADAPT_MODES, FILE_KEYS, KEYS, parse_adapt_options
+from ..options import OptionValue
 
 _T, _F = parse_adapt_options("tailor", {}), parse_adapt_options("full", {})
 _HELP = {

@@ -10,10 +10,10 @@ from typing import Optional
 
 import numpy as np
 
-from .errors import EngineError
-from .progress import CancelToken, ProgressCallback
-from .raster.align import AlignedPair
-from .raster.blocks import Block, read_block, read_ms
+from ..errors import EngineError
+from ..progress import CancelToken, ProgressCallback
+from .align import AlignedPair
+from .blocks import Block, read_block, read_ms
 
 STRIP_PIXELS = 4_000_000  # PAN pixels per strip: bounds memory to ~100 MB for 8 bands
 

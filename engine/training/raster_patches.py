@@ -20,12 +20,12 @@ from typing import List, Optional, Tuple
 import numpy as np
 import torch
 
+from ..backbones.inputs import net_upsample
 from ..errors import EngineError
-from ..fusion import FillValues, fill_invalid
-from ..methods.deep import net_upsample
 from ..physics.resample import upsample_halo
 from ..raster.align import AlignedPair
 from ..raster.blocks import Block, read_block, read_ms, round_up
+from ..raster.fill import FillValues, fill_invalid
 from .patches import Patches, choose, grid_origins, patch_count
 
 MAX_CANDIDATES = 1024

@@ -1,4 +1,5 @@
-"""The `evaluate` subcommand (engine/evaluate.py): a markdown table on stdout, records as JSON on request."""
+"""The `evaluate` subcommand (engine/evaluation/harness.py): a markdown table on stdout, records as JSON on
+request."""
 from __future__ import annotations
 
 import argparse
@@ -6,13 +7,13 @@ import json
 import sys
 from typing import Any
 
-from ..assess import DEFAULT_MAX_SIZE
-from ..assess_cli import add_quicklook_arguments
 from ..atomic import write_text
 from ..errors import EngineError
+from ..evaluation.assess import DEFAULT_MAX_SIZE
 from ..paths import optional, raster_reads
 from ..request import DEVICES
-from .cli_args import adapt_options_from_args, add_adapt_option_flags
+from .adapt_args import adapt_options_from_args, add_adapt_option_flags
+from .metrics import add_quicklook_arguments
 
 
 def add_evaluate_parser(sub: Any) -> None:
@@ -39,10 +40,10 @@ def add_evaluate_parser(sub: Any) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from ..cli import ProgressBar, parse_options, progress_bar
-    from ..contact_sheets import check_evaluation_paths
-    from ..evaluate import evaluate, find_pairs, markdown_table, plan_runs, split_list
-    from ..quicklook import QuicklookSpec
+    from ..evaluation.contact_sheets import check_evaluation_paths
+    from ..evaluation.harness import evaluate, find_pairs, markdown_table, plan_runs, split_list
+    from ..evaluation.quicklook import QuicklookSpec
+    from .common import ProgressBar, parse_options, progress_bar
 
     if args.max_size < 64:
         raise EngineError(f"--max-size must be at least 64, got {args.max_size}")

@@ -1,19 +1,14 @@
 """Command-line faces of the assessment: `metrics` subcommand, `run --report PATH`, `run --reduced` and the
-`--quicklook` pictures (engine/quicklook.py)."""
+`--quicklook` pictures (engine/evaluation/quicklook.py)."""
 from __future__ import annotations
 
 import argparse
 import sys
 from typing import TYPE_CHECKING, Any, Optional, Tuple
 
-from .assess import DEFAULT_MAX_SIZE, DEFAULT_REDUCED_MAX_SIZE, assess_files, run_reduced, run_with_report
-from .errors import EngineError
-from .metrics import MetricSettings
-from .metrics.q2n import ROUNDINGS
-from .metrics.report import AssessmentReport, default_json_path
-from .paths import check_job_paths, raster_reads
-from .progress import ProgressCallback, StageProgress
-from .quicklook import (
+from ..errors import EngineError
+from ..evaluation.assess import DEFAULT_MAX_SIZE, DEFAULT_REDUCED_MAX_SIZE, assess_files
+from ..evaluation.quicklook import (
     DEFAULT_SIZE,
     QuicklookSpec,
     panel_title,
@@ -21,10 +16,16 @@ from .quicklook import (
     quicklook_writes,
     write_quicklook,
 )
-from .request import DEVICES, UPSAMPLERS, PansharpenRequest
+from ..evaluation.runs import run_reduced, run_with_report
+from ..metrics import MetricSettings
+from ..metrics.q2n import ROUNDINGS
+from ..metrics.report import AssessmentReport, default_json_path
+from ..paths import check_job_paths, raster_reads
+from ..progress import ProgressCallback, StageProgress
+from ..request import DEVICES, UPSAMPLERS, PansharpenRequest
 
 if TYPE_CHECKING:
-    from .pipeline import RunResult
+    from ..pipeline import RunResult
 
 
 def add_assess_arguments(p: argparse.ArgumentParser) -> None:
@@ -97,7 +98,7 @@ def add_metrics_parser(sub: Any) -> None:
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
-    from .cli import progress_bar
+    from .common import progress_bar
 
     path = args.json or default_json_path(args.fused)
     reads = [*raster_reads("PAN", args.pan), *raster_reads("MS", args.ms),

@@ -21,7 +21,7 @@ from safetensors.torch import save as save_safetensors
 from ..atomic import os_error_text, remove_stale_partials, temporary_path
 from ..backbones import BACKBONES, Backbone
 from ..errors import EngineError
-from ..weights import sha256_of
+from .checksum import check_sha256, sha256_of
 
 FORMAT = "pansharpen-adapt-model/1"
 KIND = "swift"
@@ -117,10 +117,7 @@ def load_model(path: str) -> Tuple[Dict[str, torch.Tensor], Dict[str, Any]]:
     meta = read_sidecar(path)
     with open(path, "rb") as f:
         data = f.read()
-    digest = sha256_of(data)
-    if digest != meta.get("sha256"):
-        raise EngineError(f"model file {os.path.basename(path)} fails its sha256 check (sidecar "
-                          f"{str(meta.get('sha256'))[:12]}..., file {digest[:12]}...); refusing to load it")
+    check_sha256(data, meta.get("sha256"), f"model file {os.path.basename(path)}")
     try:
         state = load_safetensors(data)
     except Exception:  # noqa: BLE001 - safetensors raises its own error types for damaged data

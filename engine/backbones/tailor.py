@@ -23,8 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..backbones.base import Backbone
 from ..errors import EngineError
+from .base import Backbone
 
 TAILORS = ("light", "conditional")
 

@@ -18,9 +18,9 @@ from safetensors.torch import save as save_safetensors
 
 from ..atomic import write_bytes
 from ..backbones.base import Backbone
+from ..backbones.tailor import TAILORS, TailoredBackbone, build_tailor
 from ..errors import EngineError
-from ..weights import sha256_of
-from .tailor import TAILORS, TailoredBackbone, build_tailor
+from .checksum import check_sha256, sha256_of
 
 FORMAT = "pansharpen-adapt-tailor/2"
 _OLD_FORMATS = ("pansharpen-adapt-tailor/1",)  # no checksum: refused with a hint to save again
@@ -72,11 +72,7 @@ def _header_metadata(data: bytes, path: str) -> Dict[str, Any]:
                           "train and save it again (--save-tailor)")
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise bad
-    digest = sha256_of(data[8 + size:])
-    if digest != meta.get("tensors_sha256"):
-        raise EngineError(f"tailor file {path} fails its sha256 check (recorded "
-                          f"{str(meta.get('tensors_sha256'))[:12]}..., file {digest[:12]}...); refusing to "
-                          "load it")
+    check_sha256(data[8 + size:], meta.get("tensors_sha256"), f"tailor file {path}")
     return meta
 
 

@@ -26,10 +26,10 @@ def add_adapt_sensor_parser(sub: Any) -> None:
 
 
 def cmd_adapt_sensor(args: argparse.Namespace) -> int:
-    from ..cli import parse_options, progress_bar
-    from ..evaluate import find_pairs
-    from .request import SensorAdaptRequest
-    from .run import adapt_sensor
+    from ..evaluation.harness import find_pairs
+    from ..swift.request import SensorAdaptRequest
+    from ..swift.run import adapt_sensor
+    from .common import parse_options, progress_bar
 
     pairs = tuple((p.pan, p.ms) for p in find_pairs(args.pairs))
     request = SensorAdaptRequest(pairs, args.method, args.out, args.sensor, args.device,

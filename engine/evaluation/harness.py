@@ -2,10 +2,11 @@
 
 `python -m engine evaluate --pairs DIR --methods fusionnet,pnn,mtf_glp_hpm --adapt none,tailor,full`
 finds `NAME_pan.tif` / `NAME_ms.tif` pairs, runs the pipeline into a temporary folder for each
-combination, assesses the output at full resolution (engine.assess.assess_files) and returns one record
+combination, assesses the output at full resolution (engine.evaluation.assess.assess_files) and returns one
+record
 per run: pair, sensor, method, adapt, the full-resolution indices, adapt_seconds, infer_seconds. Classical
 methods cannot be adapted: they appear once per pair with adapt 'none'. With quicklooks, one contact sheet
-per pair (engine/contact_sheets.py) shows every run of the pair on one window with one stretch.
+per pair (engine/evaluation/contact_sheets.py) shows every run of the pair on one window with one stretch.
 
 Record keys are the report's index names in lower case (RECORD_INDICES: "hqnr" is HQNR, "d_rho" is D_rho,
 "r_q2n" is R_Q2n, ...), the style of the first records, so JSON files written before the new indices keep
@@ -17,18 +18,20 @@ import os
 import tempfile
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from .adapt.options import ADAPT_MODES
+from ..adapt.options import ADAPT_MODES
+from ..errors import Cancelled, EngineError
+from ..methods.registry import get_method
+from ..options import OptionValue
+from ..pipeline import run
+from ..progress import CancelToken, ProgressCallback, no_progress
+from ..request import PansharpenRequest
 from .assess import DEFAULT_MAX_SIZE, assess_files
 from .contact_sheets import ContactSheets
-from .errors import Cancelled, EngineError
-from .methods.registry import get_method
-from .progress import CancelToken, ProgressCallback, no_progress
-from .request import OptionValue, PansharpenRequest
-
-if TYPE_CHECKING:
-    from .quicklook import QuicklookSpec
+from .quicklook import QuicklookSpec
+from .runs import run_reduced
+from .swift_runs import SWIFT_MODES, SwiftModels, swift_record
 
 #: record key -> index name of the assessment report, in table order (Scarpa-Ciotola, regression, then HQNR)
 RECORD_INDICES = {"d_rho": "D_rho", "r_q2n": "R_Q2n", "r_sam": "R_SAM", "r_ergas": "R_ERGAS",
@@ -37,7 +40,7 @@ RECORD_KEYS = ("pair", "sensor", "method", "adapt", *RECORD_INDICES, "adapt_seco
                "adapt_kept")
 TABLE_TITLES = {"d_rho": "D_rho", "r_q2n": "R-Q2n", "r_sam": "R-SAM", "r_ergas": "R-ERGAS", "d_s_r": "D_s_R",
                 "rqnr": "RQNR", "hqnr": "HQNR", "d_lambda_k": "D_lambda(K)", "d_s": "D_s"}
-#: reduced-resolution indices (Wald protocol, engine.assess.run_reduced) added with reduced=True
+#: reduced-resolution indices (Wald protocol, engine.evaluation.assess.run_reduced) added with reduced=True
 REDUCED_RECORD_INDICES = {"rr_q2n": "Q2n", "rr_sam": "SAM"}
 TABLE_TITLES.update(rr_q2n="RR Q2n", rr_sam="RR SAM")
 DEEP_FAMILY = "deep backbone"
@@ -80,7 +83,6 @@ def split_list(text: str, what: str) -> List[str]:
 
 def plan_runs(methods: Sequence[str], adapts: Sequence[str]) -> List[Tuple[str, str]]:
     """(method, adapt) combinations: deep methods with every mode, classical ones with 'none' only."""
-    from .swift.evaluate import SWIFT_MODES
 
     for mode in adapts:
         if mode not in ADAPT_MODES + SWIFT_MODES:
@@ -103,8 +105,6 @@ def evaluate_one(pair: Pair, method: str, adapt: str, folder: str, sensor: str =
     RunResult.adapt_seconds, infer_seconds the rest of the run (opening, alignment, statistics, block-wise
     inference and writing). reduced: also run the whole job (adaptation included) on the pair degraded by
     the ratio and score it against the MS (rr_q2n, rr_sam)."""
-    from .pipeline import run
-
     cancel = cancel or CancelToken()
     out = os.path.join(folder, f"{pair.name}_{os.path.basename(method)}_{adapt}.tif")  # name or model file
     options = dict(adapt_options or {}) if adapt != "none" else {}
@@ -114,7 +114,7 @@ def evaluate_one(pair: Pair, method: str, adapt: str, folder: str, sensor: str =
     report = assess_files(pair.pan, pair.ms, result.output, None, result.sensor, max_size, device=device,
                           cancel=cancel)
     try:
-        if not keep_output:  # else the caller deletes it, after a contact sheet (engine/contact_sheets.py)
+        if not keep_output:  # else the caller deletes it after a contact sheet (evaluation/contact_sheets.py)
             os.remove(result.output)  # keep the temporary folder small on long evaluations
     except OSError:
         pass
@@ -131,8 +131,6 @@ def evaluate_one(pair: Pair, method: str, adapt: str, folder: str, sensor: str =
 def _reduced_record(request: PansharpenRequest, folder: str, cancel: CancelToken) -> Dict[str, Any]:
     """{'rr_q2n', 'rr_sam'} of the request run at reduced resolution (its output removed after), and
     'rr_adapt_kept' when the adaptation guard ran there."""
-    from .assess import run_reduced
-
     out = os.path.splitext(request.output)[0] + "_reduced.tif"
     result, report = run_reduced(replace(request, output=out), None, cancel=cancel)
     if os.path.exists(out):
@@ -154,7 +152,7 @@ def evaluate(pairs: Sequence[Pair], plan: Sequence[Tuple[str, str]], sensor: str
     """Records of every pair x (method, adapt); announce(i, n, text) before each run (1-based i).
 
     Modes 'swift' and 'swift+tailor' use a model adapted on other pairs of the same sensor
-    (engine/swift/evaluate.py; swift_options are its SWIFT settings).
+    (engine/evaluation/swift_runs.py; swift_options are its SWIFT settings).
 
     A run the engine refuses (EngineError, e.g. a tailor patch larger than the image) is skipped:
     skip(text, message) is called and the evaluation goes on; cancellation stops it. EngineError when every
@@ -166,7 +164,6 @@ def evaluate(pairs: Sequence[Pair], plan: Sequence[Tuple[str, str]], sensor: str
     runs = [(pair, method, adapt) for pair in pairs for method, adapt in plan]
     refused = ""
     with tempfile.TemporaryDirectory(prefix="pansharpen-evaluate-") as folder:
-        from .swift.evaluate import SWIFT_MODES, SwiftModels, swift_record
         models = SwiftModels(pairs, folder, sensor, device, swift_options)
         sheets = ContactSheets(folder, quicklooks, device, skip, cancel)
         evaluate_run = partial(evaluate_one, keep_output=quicklooks is not None)  # kept for the sheet

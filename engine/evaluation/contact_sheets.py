@@ -2,7 +2,8 @@
 
 The evaluation fuses into a temporary folder and, without quicklooks, deletes each raster once assessed.
 With them, `evaluate_one(..., keep_output=True)` leaves the rasters, and ContactSheets collects the ones each
-run wrote; when a pair's runs are over it renders DIR/<pair>.png (engine/quicklook.py: one window, one
+run wrote; when a pair's runs are over it renders DIR/<pair>.png (engine/evaluation/quicklook.py: one
+window, one
 stretch for all panels; `mtf_glp_hpm` of the table is the reference panel, else it is computed on the
 window) and deletes them, so the folder holds one pair's rasters at most.
 """
@@ -12,9 +13,9 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
-from .errors import Cancelled, EngineError
-from .paths import Role, check_job_paths
-from .progress import CancelToken
+from ..errors import Cancelled, EngineError
+from ..paths import Role, check_job_paths
+from ..progress import CancelToken
 from .quicklook import REFERENCE_METHOD, Panel, QuicklookSpec, quicklook_writes, render_quicklook, run_title
 
 

@@ -6,7 +6,6 @@ name, sha256, size, band count, normalisation, training data and held-out indice
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from typing import Any, Dict, Optional, Tuple
@@ -15,11 +14,12 @@ import torch
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
-from .backbones import Backbone, build_backbone
-from .backbones.normalise import __doc__ as NORMALISATION_DOC
-from .errors import EngineError
+from ..backbones import Backbone, build_backbone
+from ..backbones.normalise import __doc__ as NORMALISATION_DOC
+from ..errors import EngineError
+from .checksum import canonical_safetensors, check_sha256, sha256_of
 
-_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WEIGHTS_DIR = os.path.join(_ROOT, "resources", "weights")
 MANIFEST = "manifest.json"
 _CACHE: Dict[Tuple[str, int, str, str], Backbone] = {}
@@ -43,10 +43,6 @@ def read_manifest(folder: Optional[str] = None) -> Dict[str, Any]:
         raise EngineError(f"weights manifest {path} is unreadable: {exc}") from None
 
 
-def sha256_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def read_checked(backbone: str, bands: int,
                  folder: Optional[str] = None) -> Tuple[Dict[str, torch.Tensor], dict]:
     """(state dict, manifest entry) of a shipped model; EngineError when missing or failing its checksum."""
@@ -60,10 +56,7 @@ def read_checked(backbone: str, bands: int,
             data = f.read()
     except OSError:
         raise EngineError(f"weight file missing: {path}; reinstall the plugin") from None
-    digest = sha256_of(data)
-    if digest != entry["sha256"]:
-        raise EngineError(f"weight file {path} fails its sha256 check (expected {entry['sha256'][:12]}..., "
-                          f"got {digest[:12]}...); refusing to load it, reinstall the plugin")
+    check_sha256(data, entry["sha256"], f"weight file {path}", "reinstall the plugin")
     return load_safetensors(data), entry
 
 
@@ -88,20 +81,6 @@ def load_backbone(backbone: str, bands: int, device: torch.device, half: bool = 
 def clear_cache() -> None:
     """Forget loaded models (tests, or after the weight files changed)."""
     _CACHE.clear()
-
-
-def canonical_safetensors(data: bytes) -> bytes:
-    """The same safetensors bytes with the header's metadata keys sorted: safetensors writes its metadata map
-    in arbitrary order, so identical tensors could give files (and sha256) that differ between runs."""
-    size = int.from_bytes(data[:8], "little")
-    header = json.loads(data[8:8 + size])
-    meta = header.pop("__metadata__", None)
-    ordered = {"__metadata__": dict(sorted(meta.items()))} if meta else {}
-    ordered.update(header)
-    text = json.dumps(ordered, separators=(",", ":")).encode()
-    if len(text) > size:  # never expected (same content); keep the original rather than break offsets
-        return data
-    return data[:8] + text + b" " * (size - len(text)) + data[8 + size:]
 
 
 def save_weights(net: Backbone, backbone: str, bands: int, folder: str = WEIGHTS_DIR,

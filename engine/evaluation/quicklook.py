@@ -4,7 +4,8 @@
 
 - **Window**: the PAN is searched, within a centred region of at most `search_size` PAN px (the whole image
   when smaller, as the assessment's window; it bounds the work on large scenes), for the `size` x `size`
-  window with the most detail: the largest mean high-pass energy (engine/quicklook_window.py: the scales
+  window with the most detail: the largest mean high-pass energy (engine/evaluation/quicklook_window.py:
+  the scales
   finer than an MS pixel, which is what pansharpening injects), candidates every 8 px or so. Windows
   holding nodata (in the PAN or the MS) are excluded while any window is free of it, and a nodata edge
   never counts as detail.
@@ -14,7 +15,7 @@
   a given file), then each result.
 - **One stretch for all panels**: per RGB band the 2 and 98 % percentiles of the upsampled MS window,
   applied identically to every panel, so that differences between panels are differences of the images.
-  RGB bands come from engine.rgb (band descriptions, the sensor preset's order, else 3, 2, 1).
+  RGB bands come from engine.evaluation.rgb (band descriptions, the sensor preset's order, else 3, 2, 1).
 - **Detail map**: the detail energy (RMS high-pass) of the searched region, per cell, with the chosen
   window outlined.
 
@@ -31,21 +32,22 @@ import numpy as np
 import torch
 from osgeo import gdal
 
-from .assess import _check_fused, _grid_offset, _open_pair, _read_window
-from .atomic import write_bytes
-from .errors import EngineError
-from .fusion import FillValues, fill_invalid
-from .methods.registry import get_method
-from .paths import Role
-from .physics.resample import upsample, upsample_halo
-from .physics.sensors import SensorGuess
-from .progress import CancelToken, ProgressCallback, no_progress
+from ..atomic import write_bytes
+from ..errors import EngineError
+from ..methods.registry import get_method
+from ..paths import Role
+from ..physics.resample import upsample, upsample_halo
+from ..physics.sensors import SensorGuess
+from ..pipeline import run
+from ..progress import CancelToken, ProgressCallback, no_progress
+from ..raster.align import AlignedPair
+from ..raster.blocks import Block, BlockData, read_block, round_up
+from ..raster.fill import FillValues, fill_invalid
+from ..raster.inputs import RasterInfo, open_raster
+from ..raster.pairs import check_bands, grid_offset, open_pair, pair_window, read_window
+from ..request import PansharpenRequest
 from .quicklook_sheet import Tile, compose, energy_image, png_bytes, stretch_rgb
 from .quicklook_window import DetailMap, cell_size, detail_map
-from .raster.align import AlignedPair
-from .raster.blocks import Block, BlockData, read_block, round_up
-from .raster.inputs import RasterInfo, open_raster
-from .request import PansharpenRequest
 from .rgb import rgb_bands
 
 DEFAULT_SIZE = 256
@@ -97,8 +99,8 @@ def _common_extent(pair: AlignedPair, fused: Sequence[RasterInfo]) -> Tuple[int,
     """(x0, x1, y0, y1) of the PAN grid covered by every fused raster (checked to be on that grid)."""
     x0, x1, y0, y1 = 0, pair.width, 0, pair.height
     for info in fused:
-        _check_fused(pair, info, "fused")
-        fx, fy = _grid_offset(pair, info, "fused")
+        check_bands(pair, info, "fused")
+        fx, fy = grid_offset(pair, info, "fused")
         x0, x1, y0, y1 = max(x0, fx), min(x1, fx + info.width), max(y0, fy), min(y1, fy + info.height)
     return x0, x1, y0, y1
 
@@ -115,13 +117,12 @@ def _centred(start: int, end: int, max_size: int, unit: int, ratio: int) -> Tupl
 def _search(pair: AlignedPair, fused: Sequence[RasterInfo], size: int,
             search_size: int) -> Tuple[Tuple[int, int, int, int], DetailMap]:
     """The searched region (x, y, w, h) on the PAN grid and its detail map with the chosen window."""
-    from .assess import _pair_window
 
     g = cell_size(pair.ratio)
     x0, x1, y0, y1 = _common_extent(pair, fused)
     rx, rw = _centred(x0, x1, max(search_size, size), g, pair.ratio)
     ry, rh = _centred(y0, y1, max(search_size, size), g, pair.ratio)
-    pan, _, valid = _pair_window(pair, rx, ry, rw, rh)
+    pan, _, valid = pair_window(pair, rx, ry, rw, rh)
     wanted = (max(g, min(size, rw) // g * g), max(g, min(size, rh) // g * g))
     return (rx, ry, rw, rh), detail_map(pan[0], valid, pair.ratio, wanted)
 
@@ -154,8 +155,6 @@ def _reference(data: BlockData, block: Block, guess: SensorGuess, upsampler: str
                cancel: CancelToken) -> Tuple[np.ndarray, np.ndarray]:
     """REFERENCE_METHOD run by the pipeline on the extended window (unfilled data, nodata as NaN);
     (C, h, w) values and (h, w) validity of the window."""
-    from .pipeline import run
-
     with tempfile.TemporaryDirectory(prefix="pansharpen-quicklook-") as folder:
         pan, ms, out = (os.path.join(folder, f"{n}.tif") for n in ("pan", "ms", "reference"))
         _write_float(pan, _with_nan(data.pan[None], data.pan_valid))
@@ -194,7 +193,7 @@ def _stretch(values: np.ndarray, valid: np.ndarray) -> Tuple[np.ndarray, np.ndar
 def panel_title(path: str) -> str:
     """'method + adaptation' from a fused GeoTIFF's PANSHARPEN_METHOD / PANSHARPEN_ADAPT metadata (written by
     the pipeline), else the file name without extension."""
-    from .raster import inputs  # noqa: F401 - sets gdal.UseExceptions()
+    from ..raster import inputs  # noqa: F401 - sets gdal.UseExceptions()
 
     try:
         ds = gdal.Open(path)
@@ -236,9 +235,9 @@ class _Shown:
 def _file_window(path: str, role: str, pair: AlignedPair, window: Tuple[int, int, int, int]) -> \
         Tuple[np.ndarray, np.ndarray]:
     info = open_raster(path, role)
-    fx, fy = _grid_offset(pair, info, role)
+    fx, fy = grid_offset(pair, info, role)
     x, y, w, h = window
-    return _read_window(info, x - fx, y - fy, w, h)
+    return read_window(info, x - fx, y - fy, w, h)
 
 
 def _panels(pair: AlignedPair, guess: SensorGuess, window: Tuple[int, int, int, int],
@@ -294,7 +293,7 @@ def render_quicklook(pan: str, ms: str, results: Sequence[Panel], output: Option
     cancel = cancel or CancelToken()
     _check_args(size, zoom, search_size)
     progress(0.0, "choosing the window")
-    pair, guess = _open_pair(pan, ms, sensor)
+    pair, guess = open_pair(pan, ms, sensor)
     files = [p.path for p in results] + ([reference] if reference and with_reference else [])
     region, dmap = _search(pair, [open_raster(f, "fused") for f in files], size, search_size)
     window = (region[0] + dmap.window[0], region[1] + dmap.window[1], dmap.window[2], dmap.window[3])

@@ -1,0 +1,1 @@
+"""Quality assessment of files, quicklooks, contact sheets and the evaluation harness."""

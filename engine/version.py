@@ -1,0 +1,2 @@
+"""The engine's version (written into every output's metadata)."""
+__version__ = "0.1.0"
