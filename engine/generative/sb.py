@@ -2,10 +2,11 @@
 MS.
 
 Per block: normalise like the deep backbones (engine/backbones/normalise.py: PAN and MS divided by the
-image's scale s), upsample the MS as they do (deep.net_upsample), then for every 4-band group
-(deep.band_groups; the 4-band net serves every band count) draw `samples` bridge samples of `steps` steps
-(engine/generative/bridge.py). The output is the mean of the samples times s; their per-band standard
-deviation (times s, pooled over 5 x 5 px: pooled_spread) is the uncertainty (SBSpread, uncertainty.py).
+image's scale s), upsample the MS as they do (backbones/inputs.py net_upsample), then for every 4-band
+group (backbones/tiling.py band_groups; the 4-band net serves every band count) draw `samples` bridge
+samples of `steps` steps (engine/generative/bridge.py). The output is the mean of the samples times s; their
+per-band standard deviation (times s, pooled over 5 x 5 px: pooled_spread) is the uncertainty (SBSpread,
+written by engine/uncertainty.py).
 
 Options (PansharpenRequest.options): steps (1 to MAX_STEPS, default DEFAULT_STEPS = 1), samples (1 to 32,
 default 1), seed (integer, default 0), sampler (sde | ode, default sde; one step is the same for both).
@@ -20,10 +21,11 @@ from typing import Callable, List, Optional, Tuple
 import torch
 import torch.nn.functional as F
 
+from ..backbones.inputs import net_upsample
 from ..backbones.normalise import input_scale
+from ..backbones.tiling import CPU_TILE, band_groups, tile_windows
 from ..errors import EngineError
 from ..methods.base import FusionContext, Method
-from ..methods.deep import CPU_TILE, band_groups, net_upsample, tile_windows
 from .bridge import MAX_STEPS, check_sampler, sample_bridge
 from .noise import global_noise
 from .unet import RECEPTIVE_RADIUS, CondUNet

@@ -1,9 +1,9 @@
 """Shipped weights of the generative nets: resources/weights/generative/, checked like the backbones.
 
-Same rule as engine/weights.py (its read_checked and canonical_safetensors are reused): a safetensors file
-per model ("<method>_<bands>b", e.g. sb_4b) and a manifest.json beside it with the file's sha256, size,
-architecture (width), sampler constants, training recipe and held-out indices; a file whose sha256 differs
-from the manifest's is refused. A separate folder keeps the backbones' manifest (and its tests) untouched.
+Same rule as engine/weights/shipped.py (its read_checked and checksum.canonical_safetensors are reused): a
+safetensors file per model ("<method>_<bands>b", e.g. sb_4b) and a manifest.json beside it with the file's
+sha256, size, architecture (width), training recipe and held-out indices; a file whose sha256 differs from
+the manifest's is refused. A separate folder keeps the backbones' manifest (and its tests) untouched.
 """
 from __future__ import annotations
 
@@ -14,15 +14,17 @@ from typing import Dict, Optional, Tuple
 import torch
 from safetensors.torch import save as save_safetensors
 
-from .. import weights as backbone_weights
-from ..weights import WEIGHTS_DIR, canonical_safetensors, model_key, read_checked, read_manifest, sha256_of
+from ..weights import shipped as backbone_weights
+from ..weights.checksum import canonical_safetensors, sha256_of
+from ..weights.shipped import WEIGHTS_DIR, model_key, read_checked, read_manifest
 from .unet import CondUNet, build_unet
 
 GENERATIVE_DIR = os.path.join(WEIGHTS_DIR, "generative")
 
 
 def generative_dir() -> str:
-    """The shipped folder, looked up at call time (follows engine.weights.WEIGHTS_DIR, as tests point it)."""
+    """The shipped folder, looked up at call time (follows engine.weights.shipped.WEIGHTS_DIR, which tests
+    may point elsewhere)."""
     return os.path.join(backbone_weights.WEIGHTS_DIR, "generative")
 _CACHE: Dict[Tuple[str, int, str, str], CondUNet] = {}
 

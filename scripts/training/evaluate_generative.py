@@ -28,6 +28,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
+from engine.backbones.tiling import band_groups  # noqa: E402
 from engine.generative.sb import (  # noqa: E402
     MODEL_BANDS,
     SPREAD_RADIUS,
@@ -36,8 +37,7 @@ from engine.generative.sb import (  # noqa: E402
     pooled_spread,
 )
 from engine.generative.weights import GENERATIVE_DIR, load_unet  # noqa: E402
-from engine.methods.deep import band_groups  # noqa: E402
-from engine.weights import load_backbone  # noqa: E402
+from engine.weights.shipped import load_backbone  # noqa: E402
 from training.data import Pair, evaluation_pairs  # noqa: E402
 from training.evaluate import BORDER, fuse_backbone, fuse_mtf_glp, lms_of, score  # noqa: E402
 

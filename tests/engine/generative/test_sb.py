@@ -12,12 +12,12 @@ from osgeo import gdal
 
 from engine.errors import EngineError
 from engine.generative.sb import SBMethod, sb_method
-from engine.generative.uncertainty import uncertainty_path, write_uncertainty
 from engine.methods import registry
 from engine.methods.base import FusionContext
 from engine.pipeline import run
+from engine.raster.stats import GlobalStats
 from engine.request import PansharpenRequest
-from engine.stats import GlobalStats
+from engine.uncertainty import uncertainty_path, write_uncertainty
 from tests.conftest import pair_paths
 
 STOCHASTIC = {"steps": "2", "samples": "2", "seed": "5"}

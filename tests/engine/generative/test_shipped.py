@@ -10,7 +10,7 @@ import torch
 from engine.errors import EngineError
 from engine.generative.sb import MODEL_BANDS, WEIGHTS_NAME, bridge_samples
 from engine.generative.weights import generative_dir, load_unet
-from engine.weights import read_checked, read_manifest
+from engine.weights.shipped import read_checked, read_manifest
 from tests.conftest import pair_paths
 from tests.engine.rasters import read
 

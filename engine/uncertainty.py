@@ -15,16 +15,15 @@ import os
 from dataclasses import replace
 from typing import Optional
 
-from ..devices import resolve_device
-from ..errors import EngineError
-from ..physics.sensors import resolve_preset
-from ..pipeline import _fuse
-from ..progress import CancelToken, ProgressCallback, no_progress
-from ..raster.align import align
-from ..raster.cache import bounded_gdal_cache
-from ..raster.inputs import open_raster
-from ..request import PansharpenRequest, validate_request
-from .sb import SBMethod, SBSpread
+from .devices import resolve_device
+from .errors import EngineError
+from .generative.sb import SBMethod, SBSpread
+from .jobs import validate_request
+from .pipeline import _fuse
+from .progress import CancelToken, ProgressCallback, no_progress
+from .raster.cache import bounded_gdal_cache
+from .raster.pairs import open_pair
+from .request import PansharpenRequest
 
 #: the uncertainty's sampling when the request does not set it: 4 samples of 3 bridge SDE steps (one step
 #: is deterministic: no spread)
@@ -73,10 +72,7 @@ def write_uncertainty(request: PansharpenRequest, path: str = "", progress: Prog
     start = time.perf_counter()
     req = uncertainty_request(request, path or uncertainty_path(request.output))
     cancel = cancel or CancelToken()
-    pan, ms = open_raster(req.pan, "PAN"), open_raster(req.ms, "MS")
-    pair = align(pan, ms, req.align_resampling)
-    guess = resolve_preset(req.sensor, ms.count, pair.ratio, ms.descriptions,
-                           pan.hint_text + " " + ms.hint_text)
+    pair, guess = open_pair(req.pan, req.ms, req.sensor, req.align_resampling)
     with bounded_gdal_cache(128 * 1024 * 1024):
         _fuse(req, pair, SBSpread(folder), guess, resolve_device(req.device), progress, cancel, {})
     return time.perf_counter() - start
