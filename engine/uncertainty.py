@@ -43,6 +43,10 @@ def uncertainty_request(request: PansharpenRequest, path: str) -> PansharpenRequ
     if unknown:
         raise EngineError(f"unknown option '{unknown[0]}' for method 'sb'; its options are: "
                           f"{', '.join(SBMethod.option_keys)}")
+    if os.path.abspath(path) == os.path.abspath(request.output):
+        raise EngineError("the uncertainty raster needs a path of its own, not the output's")
+    if request.method.strip().lower() != "sb":
+        raise EngineError(f"an uncertainty raster needs method sb, not '{request.method}'")
     if request.adapt != "none":
         raise EngineError("the sb method takes no adaptation")
     options = {k.strip().lower(): v for k, v in request.options.items()}

@@ -3,6 +3,7 @@ determinism per seed, band groups, options, and the georeferenced uncertainty ra
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import replace
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 import torch
 from osgeo import gdal
 
+from engine.cli.main import main
 from engine.errors import EngineError
 from engine.generative.sb import SBMethod, sb_method
 from engine.methods import registry
@@ -18,6 +20,7 @@ from engine.pipeline import run
 from engine.raster.stats import GlobalStats
 from engine.request import PansharpenRequest
 from engine.uncertainty import uncertainty_path, write_uncertainty
+from engine.weights import shipped
 from tests.conftest import pair_paths
 
 STOCHASTIC = {"steps": "2", "samples": "2", "seed": "5"}
@@ -101,4 +104,24 @@ def test_uncertainty_raster_is_georeferenced_on_the_output_grid(tmp_path, sb_fol
     for options, text in (({"samples": "1"}, "samples"), ({"steps": "1"}, "steps"),
                           ({"sampler": "ode"}, "sde")):
         with pytest.raises(EngineError, match=text):
-            write_uncertainty(PansharpenRequest(pan, ms, out, options=options), unc, folder=sb_folder)
+            write_uncertainty(PansharpenRequest(pan, ms, out, method="sb", options=options), unc,
+                              folder=sb_folder)
+    with pytest.raises(EngineError, match="method sb"):
+        write_uncertainty(PansharpenRequest(pan, ms, out, method="mtf_glp"), unc, folder=sb_folder)
+    with pytest.raises(EngineError, match="its own"):
+        write_uncertainty(PansharpenRequest(pan, ms, out, method="sb"), out, folder=sb_folder)
+
+
+def test_cli_run_writes_the_uncertainty_raster(tmp_path, monkeypatch, sb_folder: str) -> None:
+    shutil.copytree(sb_folder, tmp_path / "weights" / "generative")
+    monkeypatch.setattr(shipped, "WEIGHTS_DIR", str(tmp_path / "weights"))  # sb_method() finds the test net
+    monkeypatch.setitem(registry._METHODS, "sb", sb_method())
+    pan, ms = pair_paths("quickbird")
+    out, unc = str(tmp_path / "fused.tif"), str(tmp_path / "spread.tif")
+    args = ["run", "--pan", pan, "--ms", ms, "--out", out, "--method", "sb", "--quiet", "--option", "steps=2",
+            "--option", "samples=2", "--uncertainty", unc]
+    assert main(args) == 0
+    assert gdal.Open(unc).GetGeoTransform() == gdal.Open(out).GetGeoTransform()
+    os.remove(out)
+    assert main([*args[:-2], "--uncertainty", unc, "--option", "steps=1"]) == 2  # refused before fusing
+    assert not os.path.exists(out)
