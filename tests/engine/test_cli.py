@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-import engine.pipeline
+import engine.api
 from engine.cli.main import main
 from tests.conftest import pair_paths
 from tests.engine.rasters import georef, read, variant, write
@@ -113,7 +113,7 @@ def test_interrupt_and_internal_errors_are_one_line(capsys, monkeypatch, tmp_pat
     def boom(*args: object, **kwargs: object) -> None:
         raise raised
 
-    monkeypatch.setattr(engine.pipeline, "run", boom)
+    monkeypatch.setattr(engine.api, "pansharpen", boom)
     pan, ms = pair_paths("quickbird")
     got, _, err = _cli(capsys, "run", "--pan", pan, "--ms", ms, "--out", str(tmp_path / "o.tif"))
     assert got == code and len(visible_lines(err)) == 1 and word in err and "Traceback" not in err
