@@ -11,7 +11,7 @@ import contextlib
 import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Deque, Iterator, List, Optional, Tuple
 
 import numpy as np
@@ -63,6 +63,7 @@ def fuse_data(data: BlockData, block: Block, method: Method, ctx: FusionContext,
     fill_invalid(data, fill)
     pan = torch.from_numpy(data.pan).to(device)[None, None]
     ms = torch.from_numpy(data.ms).to(device)[None]
+    ctx = replace(ctx, origin=(block.y - block.halo, block.x - block.halo))  # global noise (generative)
     with torch.inference_mode():
         fused = method.fuse(pan, ms, ctx)[0]
         h0, w0 = block.halo, block.halo

@@ -42,6 +42,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ..api import pansharpen  # late: `list` and `--help` do not load torch
 
     report = None
+    if args.uncertainty:  # checked before fusing: a bad option must not cost a whole run first
+        from ..uncertainty import uncertainty_request
+
+        uncertainty_request(request_from_args(args), args.uncertainty)
     with progress_bar(args.quiet) as progress:
         if args.report or args.reduced or args.quicklook:  # assessment, quicklook (engine/cli/metrics.py)
             result, report = run_assessed(args, request_from_args(args), progress)
@@ -55,7 +59,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(report.table())
     if args.quicklook:
         print(f"wrote {args.quicklook}", file=sys.stderr)
+    if args.uncertainty:
+        _write_uncertainty(args)
     return 0
+
+
+def _write_uncertainty(args: argparse.Namespace) -> None:
+    """--uncertainty PATH: the sb samples' spread, a GeoTIFF on the output's grid (engine/uncertainty.py)."""
+    from ..uncertainty import write_uncertainty  # late: torch
+
+    with progress_bar(args.quiet) as progress:
+        seconds = write_uncertainty(request_from_args(args), args.uncertainty, progress)
+    print(f"wrote {args.uncertainty} (uncertainty, {seconds:.2f} s)", file=sys.stderr)
 
 
 def add_run_parser(sub: Any) -> None:
@@ -63,4 +78,7 @@ def add_run_parser(sub: Any) -> None:
     run_p = sub.add_parser("run", help="fuse a PAN and an MS raster into a GeoTIFF")
     add_run_arguments(run_p)
     add_assess_arguments(run_p)
+    run_p.add_argument("--uncertainty", metavar="PATH", default="",
+                       help="method sb: also write the per-band spread of its samples (default 4 samples of "
+                            "3 steps unless --option samples/steps say otherwise) as a GeoTIFF")
     run_p.set_defaults(func=cmd_run)

@@ -25,6 +25,9 @@ class FusionContext:
     does not wait for a whole block of network inference.
     tile_progress: called between those batches with (fraction of the current block done, 'tile k/n'),
     so progress moves per tile rather than per block.
+    origin: (row, col) in PAN pixels of the image of the block's top-left pixel, halo included (negative in a
+    halo reaching past the top or left edge); set per block by fusion.fuse_data, (0, 0) for a whole image.
+    Methods drawing noise from global coordinates (engine/generative/noise.py) use it to be tile-invariant.
     """
 
     ratio: int
@@ -36,6 +39,7 @@ class FusionContext:
     bits: int = 0
     cancel: Optional[CancelToken] = None
     tile_progress: Optional[Callable[[float, str], None]] = None
+    origin: Tuple[int, int] = (0, 0)
 
     def between_batches(self) -> Optional[Callable[[int, int], None]]:
         """The after_batch hook of tiled inference (tiles done, tiles in the block): reports tile progress,
