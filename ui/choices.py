@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Tuple
 
 from ..engine import DEVICES, OUTPUT_DTYPES, PRESETS, UPSAMPLERS, EngineError
-from .method_catalogue import CATALOGUE, DEEP_FAMILY
+from .method_catalogue import CATALOGUE, DEEP_FAMILY, NETWORK_FAMILIES
 from .runtime import torch_problem
 
 DEFAULT_BLOCK_SIZE = 1024
@@ -87,8 +87,8 @@ def methods() -> List[MethodChoice]:
     """Every engine method in registration order: the live registry with torch, else the catalogue with the
     deep methods unavailable."""
     if torch_problem() is not None:
-        return [MethodChoice(name, title, summary, family, family != DEEP_FAMILY,
-                             NO_TORCH_DEEP if family == DEEP_FAMILY else NO_TORCH)
+        return [MethodChoice(name, title, summary, family, family not in NETWORK_FAMILIES,
+                             NO_TORCH_DEEP if family in NETWORK_FAMILIES else NO_TORCH)
                 for name, title, family, summary in CATALOGUE]
     from ..engine import list_methods
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 from typing import Tuple
 
 DEEP_FAMILY = "deep backbone"
+GENERATIVE_FAMILY = "generative"
+#: families whose methods run networks (greyed without PyTorch with their own reason)
+NETWORK_FAMILIES = (DEEP_FAMILY, GENERATIVE_FAMILY)
 _CS, _MRA = "component substitution", "multi-resolution analysis"
 _GLP = "GLP with the sensor's MTF-matched Gaussian; "
 _DEEP = "; 4- and 8-band weights, other band counts by 4-band groups"
@@ -46,4 +49,7 @@ CATALOGUE: Tuple[Tuple[str, str, str, str], ...] = (
     ("msdcnn", "MSDCNN", DEEP_FAMILY, "pretrained MSDCNN (receptive field 12 px)" + _DEEP),
     ("fusionnet", "FusionNet", DEEP_FAMILY, "pretrained FusionNet (receptive field 12 px)" + _DEEP),
     ("lagconv", "LAGConv", DEEP_FAMILY, "pretrained LAGConv (receptive field 12 px)" + _DEEP),
+    ("sb", "Schroedinger bridge", GENERATIVE_FAMILY,
+     "Schroedinger-bridge matching from the upsampled MS (options steps, samples, seed, sampler); "
+     "4-band net, other band counts by 4-band groups; samples > 1 give an uncertainty map"),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Dict, List
 
 from ..errors import EngineError
+from ..generative.sb import sb_method
 from .awlp import AWLP
 from .base import Method
 from .bdsd import BDSDPC
@@ -14,7 +15,7 @@ from .regression import MTFGLPFS, MTFGLPHPMR
 
 _METHODS: Dict[str, Method] = {m.name: m for m in (
     Brovey(), GIHS(), PCA(), GS(), GSA(), BDSDPC(), HPF(), MTFGLP(), MTFGLPHPM(), MTFGLPFS(), MTFGLPHPMR(),
-    AWLP(), *deep_methods())}
+    AWLP(), *deep_methods(), sb_method())}
 
 
 def register(method: Method) -> None:

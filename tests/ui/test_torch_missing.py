@@ -20,13 +20,13 @@ def test_catalogue_equals_the_engine_registry() -> None:
 
 def test_every_method_is_listed_and_deep_ones_are_greyed_with_the_reason(bare_plugin) -> None:
     from pansharpen_adapt.ui import choices
-    from pansharpen_adapt.ui.method_catalogue import CATALOGUE
+    from pansharpen_adapt.ui.method_catalogue import CATALOGUE, NETWORK_FAMILIES
 
     box = bare_plugin.dock.form.method
     assert [box.itemData(i) for i in range(box.count())] == [c[0] for c in CATALOGUE]
     model = box.model()
     for i, (name, _, family, _) in enumerate(CATALOGUE):
-        deep = family == "deep backbone"
+        deep = family in NETWORK_FAMILIES  # deep backbones and generative nets
         assert model.item(i).isEnabled() != deep, name
         tip = box.itemData(i, 3)  # Qt.ItemDataRole.ToolTipRole
         assert (choices.NO_TORCH_DEEP if deep else choices.NO_TORCH) in tip
