@@ -66,6 +66,14 @@ def _equal_share(pairs: list, weight: dict | None = None) -> np.ndarray:
     return share / share.sum()
 
 
+def warmup_cosine(opt: torch.optim.Optimizer, steps: int) -> torch.optim.lr_scheduler.LambdaLR:
+    """The learning-rate schedule of every training script: linear warm-up over the first 5 % of the steps,
+    then cosine decay to zero at `steps`."""
+    warm = max(1, steps // 20)
+    return torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda i: min(1.0, (i + 1) / warm) * 0.5 * (1 + np.cos(np.pi * min(i, steps) / steps)))
+
+
 class Sampler:
     """Random aligned patches (lms, pan, ref) from the training pairs, equal share per sensor; with `groups`,
     a `group_share` of the patches come from the band-group pairs (equal share per sensor among them);
@@ -119,9 +127,7 @@ def train(name: str, bands: int, data: str, steps: int, seed: int, minutes: floa
     criterion = F.mse_loss if loss_name == "mse" else F.l1_loss
     keep = (..., slice(margin, patch - margin), slice(margin, patch - margin))
     opt = torch.optim.Adam(net.parameters(), lr=lr or LR[name][bands == 8])
-    warm = max(1, steps // 20)
-    sched = torch.optim.lr_scheduler.LambdaLR(  # linear warm-up, then cosine decay to zero
-        opt, lambda i: min(1.0, (i + 1) / warm) * 0.5 * (1 + np.cos(np.pi * min(i, steps) / steps)))
+    sched = warmup_cosine(opt, steps)
     start, recent, made = time.perf_counter(), [], 0
     for step in range(steps):
         lms, pan, ref = sampler.batch(batch)

@@ -23,7 +23,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
-from train_backbone import Sampler  # noqa: E402
+from train_backbone import Sampler, warmup_cosine  # noqa: E402
 
 from engine.generative.bridge import SIGMA, T0_SHARE, bridge_matching_loss  # noqa: E402
 from engine.generative.unet import build_unet  # noqa: E402
@@ -41,9 +41,7 @@ def train(data: str, steps: int, seed: int, minutes: float, width: int) -> tuple
     net = build_unet(4, width)
     sampler = Sampler(training_pairs(data, 4), seed, group_training_pairs(data), GROUP_SHARE, None, PATCH)
     opt = torch.optim.Adam(net.parameters(), lr=LR)
-    warm = max(1, steps // 20)
-    sched = torch.optim.lr_scheduler.LambdaLR(  # linear warm-up, then cosine decay to zero
-        opt, lambda i: min(1.0, (i + 1) / warm) * 0.5 * (1 + np.cos(np.pi * min(i, steps) / steps)))
+    sched = warmup_cosine(opt, steps)
     start, recent, made = time.perf_counter(), [], 0
     for step in range(steps):
         lms, pan, ref = sampler.batch(BATCH)
