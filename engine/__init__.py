@@ -19,7 +19,7 @@ _EXPORTS = {
     "pansharpen": "api", "pansharpen_reduced": "api", "pansharpen_with_report": "api",
     "pansharpen_and_assess": "api", "adapt_sensor": "api", "adapt_sensor_and_pansharpen": "api",
     "assess": "api", "list_methods": "api", "check_request": "api", "check_sensor_request": "api",
-    "AssessedRun": "api",
+    "AssessedRun": "api", "write_uncertainty": "uncertainty", "uncertainty_path": "uncertainty",
     # requests, results, errors, progress
     "PansharpenRequest": "request", "DEFAULT_METHOD": "request", "DEVICES": "request",
     "OUTPUT_DTYPES": "request", "UPSAMPLERS": "request", "ALIGN_RESAMPLINGS": "request",
@@ -43,7 +43,8 @@ _EXPORTS = {
 __all__ = [
     "pansharpen", "pansharpen_reduced", "pansharpen_with_report", "pansharpen_and_assess", "adapt_sensor",
     "adapt_sensor_and_pansharpen", "assess", "list_methods", "check_request", "check_sensor_request",
-    "AssessedRun", "PansharpenRequest", "DEFAULT_METHOD", "DEVICES", "OUTPUT_DTYPES", "UPSAMPLERS",
+    "AssessedRun", "write_uncertainty", "uncertainty_path",
+    "PansharpenRequest", "DEFAULT_METHOD", "DEVICES", "OUTPUT_DTYPES", "UPSAMPLERS",
     "ALIGN_RESAMPLINGS", "OptionValue", "SensorAdaptRequest", "RunResult", "SensorAdaptResult", "EngineError",
     "Cancelled", "CancelToken", "ProgressCallback", "StageProgress", "no_progress", "AssessmentReport",
     "INDEX_INFO", "MetricSettings", "QuicklookSpec", "quicklook_of_result",
@@ -97,6 +98,7 @@ if TYPE_CHECKING:  # the same names for type checkers and IDEs
     )
     from .swift.request import SensorAdaptRequest
     from .swift.run import SensorAdaptResult
+    from .uncertainty import uncertainty_path, write_uncertainty
     from .weights.model_file import sidecar_path
 
 

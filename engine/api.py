@@ -29,11 +29,14 @@ from .request import PansharpenRequest
 from .swift.request import SensorAdaptRequest, validate_sensor_request
 from .swift.run import SensorAdaptResult
 from .swift.run import adapt_sensor as _adapt_sensor
+from .uncertainty import uncertainty_request, write_uncertainty
 from .weights.model_file import sidecar_path
 
 #: progress shares of a job: fusion before an assessment, the assessment before a quicklook, SWIFT before
 #: a run
 FUSION_SHARE, ASSESS_END, SWIFT_SHARE = 0.85, 0.95, 0.8
+#: the fusion's share of a job that also writes an uncertainty raster (its samples cost 10-15 runs)
+UNCERTAINTY_RUN_SHARE = 0.1
 T = TypeVar("T")
 
 # The single-step jobs, under the names front ends use (their docs: the modules named).
@@ -67,6 +70,8 @@ class AssessedRun:
     assessment_problem / quicklook_problem say in one line why an asked-for report / picture is missing
     (failed or cancelled); the fused raster is valid either way. trace: the traceback of an internal error
     behind such a problem (for a log), '' otherwise. swift: the SWIFT result when the job adapted first.
+    uncertainty: the path of the uncertainty raster written (method sb), '' when none; uncertainty_problem
+    why an asked-for one is missing.
     """
 
     result: RunResult
@@ -76,25 +81,40 @@ class AssessedRun:
     quicklook_problem: str = ""
     trace: str = ""
     swift: Optional[SensorAdaptResult] = None
+    uncertainty: str = ""
+    uncertainty_problem: str = ""
 
 
 def pansharpen_and_assess(request: PansharpenRequest, assess_output: bool = True,
                           assess_max_size: int = DEFAULT_MAX_SIZE, quicklook: str = "",
                           sensor_adapt: Optional[SensorAdaptRequest] = None,
                           progress: ProgressCallback = no_progress,
-                          cancel: Optional[CancelToken] = None) -> AssessedRun:
-    """Fuse (SWIFT first when sensor_adapt is given), then assess the output at full resolution and render
-    its quicklook PNG at `quicklook` ('' = none). The run's errors raise; a failed or cancelled assessment
-    or quicklook does not: the raster is kept and the outcome says why the rest is missing."""
+                          cancel: Optional[CancelToken] = None, uncertainty: str = "") -> AssessedRun:
+    """Fuse (SWIFT first when sensor_adapt is given), write the uncertainty raster at `uncertainty` (method
+    sb; '' = none), then assess the output at full resolution and render its quicklook PNG at `quicklook`
+    ('' = none). The run's errors raise (a bad uncertainty request too, before any work); a failed or
+    cancelled uncertainty, assessment or quicklook does not: the raster is kept and the outcome says why the
+    rest is missing."""
     cancel = cancel or CancelToken()
+    if uncertainty:
+        uncertainty_request(request, uncertainty)  # refused up front, before the run
     share = FUSION_SHARE if assess_output else 1.0
-    fusion = StageProgress(progress, 0.0, share, "")
+    run_end = share * (UNCERTAINTY_RUN_SHARE if uncertainty else 1.0)
+    fusion = StageProgress(progress, 0.0, run_end, "")
     swift = None
     if sensor_adapt is not None:
         swift, result = adapt_sensor_and_pansharpen(sensor_adapt, request, fusion, cancel)
     else:
         result = run(request, fusion, cancel)
     outcome = AssessedRun(result, swift=swift)
+    if uncertainty:
+        def spread() -> str:
+            write_uncertainty(request, uncertainty, StageProgress(progress, run_end, share, "uncertainty"),
+                              cancel)
+            return uncertainty
+        path, outcome.uncertainty_problem, outcome.trace = _kept_going("uncertainty raster", spread,
+                                                                       "the fused raster")
+        outcome.uncertainty = path or ""
     if not assess_output:
         return outcome
     end = ASSESS_END if quicklook else 1.0

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Tuple
 
 from ..engine import DEVICES, OUTPUT_DTYPES, PRESETS, UPSAMPLERS, EngineError
-from .method_catalogue import CATALOGUE, DEEP_FAMILY, NETWORK_FAMILIES
+from .method_catalogue import CATALOGUE, DEEP_FAMILY, GENERATIVE_FAMILY, NETWORK_FAMILIES
 from .runtime import torch_problem
 
 DEFAULT_BLOCK_SIZE = 1024
@@ -93,6 +93,11 @@ def methods() -> List[MethodChoice]:
     from ..engine import list_methods
 
     return [MethodChoice(m.name, m.title or m.name, m.summary, m.family) for m in list_methods()]
+
+
+def generative_method_names() -> List[str]:
+    """Methods that draw samples and can write an uncertainty raster (the generative family)."""
+    return [m.name for m in methods() if m.family == GENERATIVE_FAMILY]
 
 
 def deep_method_names() -> List[str]:

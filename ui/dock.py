@@ -27,6 +27,7 @@ from .dock_results import JobInfo, add_run_layers, result_lines, run_record, zoo
 from .history import load_from_project, save_to_project
 from .history_view import HistoryView
 from .indices_view import IndicesView
+from .layers import add_uncertainty_layer
 from .places import quicklook_path
 from .quality import log_lines
 from .runtime import torch_problem, torch_summary
@@ -172,11 +173,12 @@ class PansharpenDock(QgsDockWidget):
             self._error(problem)
             return
         try:
-            from ..engine import check_request
+            from ..engine import check_request, uncertainty_path
 
             request = check_request(request_from_form(self.form))
             swift_options = self.form.adapt.swift_options()
             swift = swift_request(request, swift_options) if swift_options is not None else None
+            uncertainty = uncertainty_path(request.output) if self.form.wants_uncertainty() else ""
         except EngineError as exc:
             self._error(str(exc))
             return
@@ -184,17 +186,20 @@ class PansharpenDock(QgsDockWidget):
         layer = self.form.ms.currentLayer()
         job = JobInfo(request.method, "swift" if swift is not None else request.adapt,
                       layer.id() if layer is not None else "", self.form.style_ms.isChecked())
-        self.start(request, self.form.assess.isChecked(), swift, job)
+        self.start(request, self.form.assess.isChecked(), swift, job, uncertainty)
 
     def start(self, request: PansharpenRequest, assess: bool = False,
-              swift: Optional[SensorAdaptRequest] = None, job: Optional[JobInfo] = None) -> None:
+              swift: Optional[SensorAdaptRequest] = None, job: Optional[JobInfo] = None,
+              uncertainty: str = "") -> None:
         """Run a ready request on a new FusionWorker (plain values only cross the thread); with assess,
         the worker then computes the full-resolution indices of the output and renders its quicklook
         next to it (shown under the indices and in the history); with swift, it first adapts the method by
-        SWIFT into swift.output and runs the request with that model file."""
+        SWIFT into swift.output and runs the request with that model file; with an uncertainty path (method
+        sb), it also writes the samples' spread there, shown as a layer with a colour ramp."""
         self.job = job or JobInfo(request.method, "swift" if swift is not None else request.adapt)
         self.job.quicklook = quicklook_path(request.output) if assess else ""
-        worker = FusionWorker(request, assess, parent=self, swift=swift, quicklook=self.job.quicklook)
+        worker = FusionWorker(request, assess, parent=self, swift=swift, quicklook=self.job.quicklook,
+                              uncertainty=uncertainty)
         worker.progressed.connect(self._on_progress)
         worker.succeeded.connect(self._on_succeeded)
         worker.failed.connect(self._on_failed)
@@ -244,12 +249,27 @@ class PansharpenDock(QgsDockWidget):
             return
         self.result_layer = layer
         self.log(f"added layer '{layer.name()}'")
+        self._show_uncertainty(outcome, layer.name())
         self._show_assessment(outcome)
         self.history.add(run_record(outcome, job, layer))
         save_to_project(QgsProject.instance(), self.history.records)
         # Short, so the message bar does not cut it; the layer's name and the details are in the log.
         done = f"done in {result.seconds:.1f} s"
         self.iface.messageBar().pushMessage(TITLE, done, Qgis.MessageLevel.Success, 5)
+
+    def _show_uncertainty(self, outcome: AssessedRun, name: str) -> None:
+        """The uncertainty raster as a layer above the result (or the line saying why there is none)."""
+        if outcome.uncertainty_problem:
+            self.log(outcome.uncertainty_problem)
+        if not outcome.uncertainty:
+            return
+        try:
+            layer = add_uncertainty_layer(outcome.uncertainty, f"{name} uncertainty")
+        except EngineError as exc:
+            self.log(str(exc))
+            return
+        self.log(f"added layer '{layer.name()}' ({outcome.uncertainty}: standard deviation of the samples, "
+                 "input units, one band per MS band)")
 
     def _show_assessment(self, outcome: AssessedRun) -> None:
         if outcome.report is not None:

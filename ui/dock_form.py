@@ -95,6 +95,11 @@ class FusionForm(QWidget):
         self.block_size.setRange(64, 8192)
         self.block_size.setSingleStep(256)
         self.block_size.setSuffix(" px")
+        self.uncertainty = QCheckBox("Uncertainty layer (spread of the samples)")
+        self.uncertainty.setToolTip(
+            "Generative methods (sb): also write and show the per-band standard deviation of several bridge "
+            "samples (4 samples of 3 steps unless the options say otherwise): higher where the result is "
+            "less sure. Costs 10-15 runs of the method.")
         self.options = QLineEdit()
         self.options.setPlaceholderText("key=value;key=value (method options)")
         self.adapt = AdaptForm()
@@ -107,7 +112,13 @@ class FusionForm(QWidget):
         self.update_output_hint()
 
     def _method_changed(self) -> None:
-        self.adapt.set_method(str(self.method.currentData()))
+        name = str(self.method.currentData())
+        self.adapt.set_method(name)
+        self.uncertainty.setEnabled(name in choices.generative_method_names())
+
+    def wants_uncertainty(self) -> bool:
+        """Whether the run should write and show the uncertainty raster (a generative method is chosen)."""
+        return self.uncertainty.isEnabled() and self.uncertainty.isChecked()
 
     def fill_methods(self) -> None:
         """(Re)list the engine's methods, keeping the model files and the choice; a method that cannot run
@@ -165,6 +176,7 @@ class FusionForm(QWidget):
         form.addRow("Sensor", self.sensor)
         form.addRow("Output", self.output)
         form.addRow(self.assess)
+        form.addRow(self.uncertainty)
         self.advanced = QgsCollapsibleGroupBox("Advanced")
         self.advanced.setCollapsed(True)
         adv = QFormLayout(self.advanced)
@@ -240,6 +252,7 @@ class FusionForm(QWidget):
         self.results_folder.setFilePath(str(s.value(SETTINGS_PREFIX + "results_folder", "")))
         self.temporary.setChecked(bool(s.value(SETTINGS_PREFIX + "temporary", False, type=bool)))
         self.style_ms.setChecked(bool(s.value(SETTINGS_PREFIX + "style_ms", False, type=bool)))
+        self.uncertainty.setChecked(bool(s.value(SETTINGS_PREFIX + "uncertainty", False, type=bool)))
 
     def save(self) -> None:
         """Remember the current choices (not the output file: a rerun must not overwrite it silently)."""
@@ -254,6 +267,7 @@ class FusionForm(QWidget):
         s.setValue(SETTINGS_PREFIX + "results_folder", self.results_folder.filePath().strip())
         s.setValue(SETTINGS_PREFIX + "temporary", self.temporary.isChecked())
         s.setValue(SETTINGS_PREFIX + "style_ms", self.style_ms.isChecked())
+        s.setValue(SETTINGS_PREFIX + "uncertainty", self.uncertainty.isChecked())
         self.adapt.save(s, SETTINGS_PREFIX)
         if self.output.filePath():
             s.setValue(SETTINGS_PREFIX + "output_folder", os.path.dirname(self.output.filePath()))

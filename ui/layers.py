@@ -14,7 +14,7 @@ from qgis.core import (
 )
 
 from ..engine import EngineError
-from .rendering import apply_rendering
+from .rendering import apply_rendering, apply_uncertainty_rendering
 
 
 def raster_path(layer: Optional[QgsMapLayer], role: str) -> str:
@@ -56,6 +56,17 @@ def raster_list_parameter_paths(alg: QgsProcessingAlgorithm, parameters: Dict[st
         return [str(v) for v in items]
     layers = alg.parameterAsLayerList(parameters, name, context)
     return [raster_path(layer, f"{role} {k + 1}") for k, layer in enumerate(layers)]
+
+
+def add_uncertainty_layer(path: str, name: str) -> QgsRasterLayer:
+    """Load an uncertainty raster (per-band spread of a generative method's samples) with a colour ramp on
+    its first band and a legend, and add it to the project (main thread)."""
+    layer = QgsRasterLayer(path, name, "gdal")
+    if not layer.isValid():
+        raise EngineError(f"the uncertainty raster was written but QGIS cannot open it: {path}")
+    apply_uncertainty_rendering(layer)
+    QgsProject.instance().addMapLayer(layer)
+    return layer
 
 
 def add_result_layer(path: str, name: str) -> QgsRasterLayer:

@@ -5,12 +5,16 @@ from typing import List, Sequence
 
 from osgeo import gdal
 from qgis.core import (
+    QgsColorRampShader,
     QgsContrastEnhancement,
     QgsMultiBandColorRenderer,
     QgsProviderRegistry,
     QgsRasterLayer,
+    QgsRasterShader,
     QgsRectangle,
     QgsSingleBandGrayRenderer,
+    QgsSingleBandPseudoColorRenderer,
+    QgsStyle,
 )
 
 from ..engine import rgb_bands  # the same band choice as the engine's quicklooks
@@ -56,3 +60,29 @@ def apply_rendering(layer: QgsRasterLayer, preset_bands: Sequence[str] = ()) -> 
         renderer.setBlueContrastEnhancement(_stretch(layer, bands[2]))
     layer.setRenderer(renderer)
     layer.triggerRepaint()
+
+
+#: QGIS's default-style ramp for uncertainty (dark = sure, bright = unsure); a grey ramp when it is missing
+UNCERTAINTY_RAMP = "Magma"
+
+
+def apply_uncertainty_rendering(layer: QgsRasterLayer, band: int = 1) -> None:
+    """A pseudo-colour renderer on `band` with the UNCERTAINTY_RAMP stretched over its 2-98 % cut, so the
+    layer's legend shows what the colours mean (standard deviation in the input's units)."""
+    provider = layer.dataProvider()
+    low, high = provider.cumulativeCut(band, CUT_LOW, CUT_HIGH, QgsRectangle(), SAMPLE_SIZE)
+    high = high if high > low else low + 1e-6
+    shader_fn = QgsColorRampShader(low, high)
+    ramp = QgsStyle.defaultStyle().colorRamp(UNCERTAINTY_RAMP)
+    if ramp is not None:
+        shader_fn.setSourceColorRamp(ramp)
+    shader_fn.setColorRampType(QgsColorRampShader.Type.Interpolated)
+    shader_fn.classifyColorRamp(5, band, QgsRectangle(), provider)
+    shader = QgsRasterShader()
+    shader.setRasterShaderFunction(shader_fn)
+    renderer = QgsSingleBandPseudoColorRenderer(provider, band, shader)
+    renderer.setClassificationMin(low)
+    renderer.setClassificationMax(high)
+    layer.setRenderer(renderer)
+    layer.triggerRepaint()
+

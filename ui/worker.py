@@ -39,13 +39,15 @@ class FusionWorker(QThread):
 
     def __init__(self, request: PansharpenRequest, assess: bool = False,
                  assess_max_size: int = DEFAULT_ASSESS_MAX_SIZE, parent: Optional[QObject] = None,
-                 swift: Optional[SensorAdaptRequest] = None, quicklook: str = "") -> None:
+                 swift: Optional[SensorAdaptRequest] = None, quicklook: str = "",
+                 uncertainty: str = "") -> None:
         super().__init__(parent)
         self.request = request
         self.swift = swift  # SWIFT first, then the request with the model file as method
         self.assess = assess
         self.assess_max_size = assess_max_size
         self.quicklook = quicklook  # PNG path, rendered after a successful assessment ('' = none)
+        self.uncertainty = uncertainty  # uncertainty GeoTIFF path (method sb; '' = none)
         self.token = CancelToken()
 
     def cancel(self) -> None:
@@ -62,7 +64,7 @@ class FusionWorker(QThread):
         try:
             outcome = pansharpen_and_assess(self.request, self.assess, self.assess_max_size,
                                             self.quicklook if self.assess else "", self.swift,
-                                            self._progress, self.token)
+                                            self._progress, self.token, self.uncertainty)
         except Cancelled as exc:
             self.cancelled.emit(str(exc))
         except EngineError as exc:
