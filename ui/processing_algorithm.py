@@ -24,7 +24,7 @@ from .feedback import FeedbackProgress, engine_errors
 from .layers import raster_parameter_path
 from .processing_adapt import adapt_from_parameters, adapt_parameters
 from .processing_params import GROUP, GROUP_ID, TAGS, advanced, enum_param, helped, structured_help
-from .result_styling import attach_rendering
+from .result_styling import attach_rendering, attach_uncertainty_rendering
 from .runtime import torch_problem
 
 WHAT = ("Fuses a panchromatic (PAN, one band) and a multispectral (MS) raster into a GeoTIFF on the PAN "
@@ -52,11 +52,11 @@ class PansharpenAlgorithm(QgsProcessingAlgorithm):
 
     PAN, MS, METHOD, SENSOR, OUTPUT_DTYPE = "PAN", "MS", "METHOD", "SENSOR", "OUTPUT_DTYPE"
     DEVICE, BLOCK_SIZE, OPTIONS, OUTPUT = "DEVICE", "BLOCK_SIZE", "OPTIONS", "OUTPUT"
-    MODEL_FILE = "MODEL_FILE"
+    MODEL_FILE, OUTPUT_UNCERTAINTY = "MODEL_FILE", "OUTPUT_UNCERTAINTY"
 
     def __init__(self) -> None:
         super().__init__()
-        self._output = ""
+        self._output = self._uncertainty = ""
 
     def name(self) -> str:
         return "pansharpen"
@@ -93,6 +93,11 @@ class PansharpenAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(helped(QgsProcessingParameterRasterDestination(self.OUTPUT, "Pansharpened"),
                                  "The fused GeoTIFF: PAN grid and georeference, MS bands (named), the MS "
                                  "data type unless Output data type says Float32; written atomically."))
+        self.addParameter(helped(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_UNCERTAINTY, "Uncertainty (generative methods)", None, True, False),
+            "Method sb only: the per-band standard deviation of several bridge samples (4 samples of 3 steps "
+            "unless the method options say otherwise), Float32 on the output's grid; higher where the result "
+            "is less sure. Costs 10-15 runs of the method. Skipped by default."))
 
     def _inputs(self) -> List[Any]:
         methods = choices.method_names()
@@ -157,12 +162,17 @@ class PansharpenAlgorithm(QgsProcessingAlgorithm):
         problem = torch_problem()
         if problem:
             raise QgsProcessingException(problem)
-        from ..engine import pansharpen
+        from ..engine import pansharpen_and_assess
 
         with engine_errors(feedback):
             request = self.build_request(parameters, context)
-            result = pansharpen(request, FeedbackProgress(feedback),
-                                CancelToken(is_cancelled=feedback.isCanceled))
+            spread = (self.parameterAsOutputLayer(parameters, self.OUTPUT_UNCERTAINTY, context) or "").strip()
+            outcome = pansharpen_and_assess(request, False, progress=FeedbackProgress(feedback),
+                                            cancel=CancelToken(is_cancelled=feedback.isCanceled),
+                                            uncertainty=spread)
+        result = outcome.result
+        if outcome.uncertainty_problem:
+            feedback.reportError(outcome.uncertainty_problem, False)
         for note in result.notes:
             feedback.pushInfo(f"note: {note}")
         feedback.pushInfo(f"sensor {result.sensor}: {result.sensor_reason}")
@@ -170,11 +180,13 @@ class PansharpenAlgorithm(QgsProcessingAlgorithm):
         if result.adapt != "none":
             feedback.pushInfo(result.adaptation_line())
         feedback.pushInfo(result.summary())
-        self._output = result.output
-        return {self.OUTPUT: result.output}
+        self._output, self._uncertainty = result.output, outcome.uncertainty
+        return {self.OUTPUT: result.output, self.OUTPUT_UNCERTAINTY: outcome.uncertainty or None}
 
     def postProcessAlgorithm(self, context: QgsProcessingContext,  # noqa: N802 - QGIS API, main thread
                              feedback: QgsProcessingFeedback) -> Dict[str, Any]:
         if self._output:
             attach_rendering(context, self._output)
-        return {self.OUTPUT: self._output}
+        if self._uncertainty:
+            attach_uncertainty_rendering(context, self._uncertainty)
+        return {self.OUTPUT: self._output, self.OUTPUT_UNCERTAINTY: self._uncertainty or None}

@@ -43,3 +43,28 @@ def test_a_run_with_uncertainty_adds_a_ramped_layer(plugin, qb_layers, qtbot, tm
     assert renderer.classificationMax() > renderer.classificationMin() >= 0
     assert len(renderer.legendSymbologyItems()) >= 2  # the legend says what the colours mean
     assert "standard deviation of the samples" in dock.log_view.toPlainText()
+
+
+def test_processing_writes_and_loads_the_uncertainty_with_its_ramp(plugin, data_paths, tmp_path) -> None:
+    import processing
+    from qgis.core import QgsProcessingContext
+
+    pan, ms = data_paths("quickbird")
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    out, spread = str(tmp_path / "sb.tif"), str(tmp_path / "spread.tif")
+    result = processing.runAndLoadResults("pansharpen_adapt:pansharpen", {
+        "PAN": pan, "MS": ms, "METHOD": "sb", "OPTIONS": "steps=2;samples=2", "OUTPUT": out,
+        "OUTPUT_UNCERTAINTY": spread}, context=context)
+    assert result["OUTPUT_UNCERTAINTY"] == spread and os.path.isfile(spread) and os.path.isfile(out)
+    layers = [lyr for lyr in QgsProject.instance().mapLayers().values() if lyr.source() == spread]
+    assert len(layers) == 1 and isinstance(layers[0].renderer(), QgsSingleBandPseudoColorRenderer)
+
+
+def test_processing_without_the_uncertainty_writes_none(plugin, data_paths, tmp_path) -> None:
+    import processing
+
+    pan, ms = data_paths("quickbird")
+    result = processing.run("pansharpen_adapt:pansharpen", {"PAN": pan, "MS": ms, "METHOD": "brovey",
+                                                            "OUTPUT": str(tmp_path / "b.tif")})
+    assert not result.get("OUTPUT_UNCERTAINTY") and os.listdir(tmp_path) == ["b.tif"]
