@@ -168,7 +168,7 @@ def _fuse(req: PansharpenRequest, pair: AlignedPair, method: Method, guess: Sens
     spec = _output_spec(req, pair)
     r = pair.ratio
     # Method halos assume bicubic context (2 MS pixels); wider upsamplers need the difference on top.
-    halo = method.halo(r) + max(0, upsample_halo(req.upsampler, r) - 2 * r)
+    halo = method.block_halo(r, req.options) + max(0, upsample_halo(req.upsampler, r) - 2 * r)
     blocks = plan_blocks(pair.width, pair.height, req.block_size, halo, r, TILE)
     meta = {"PANSHARPEN_METHOD": method.name, "PANSHARPEN_SENSOR": guess.preset.name,
             "PANSHARPEN_RATIO": str(r), "SOFTWARE": f"Pansharpen & Adapt {__version__}"}

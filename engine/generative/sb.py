@@ -16,7 +16,7 @@ covers MAX_STEPS x the net's receptive radius.
 """
 from __future__ import annotations
 
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -26,6 +26,7 @@ from ..backbones.normalise import input_scale
 from ..backbones.tiling import CPU_TILE, band_groups, tile_windows
 from ..errors import EngineError
 from ..methods.base import FusionContext, Method
+from ..options import OptionValue
 from .bridge import MAX_STEPS, check_sampler, sample_bridge
 from .noise import global_noise
 from .unet import RECEPTIVE_RADIUS, CondUNet
@@ -138,6 +139,17 @@ class SBMethod(Method):
 
     def halo(self, ratio: int) -> int:
         return MAX_STEPS * RECEPTIVE_RADIUS + SPREAD_RADIUS + 3 * ratio
+
+    def block_halo(self, ratio: int, options: Dict[str, OptionValue]) -> int:
+        """Each step's net needs its receptive radius of context, the pooled spread SPREAD_RADIUS more: the
+        default one-step mean needs 22 + 3 ratio px, not the 5-step maximum (a bad steps value keeps the
+        maximum; fuse then refuses it)."""
+        try:
+            steps = int(str(options.get("steps", DEFAULT_STEPS)).strip())
+        except ValueError:
+            steps = MAX_STEPS
+        steps = steps if 1 <= steps <= MAX_STEPS else MAX_STEPS
+        return steps * RECEPTIVE_RADIUS + (SPREAD_RADIUS if self.output == "spread" else 0) + 3 * ratio
 
     def upsampled(self, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
         return net_upsample(ms, ctx.ratio, ctx.upsampler)

@@ -98,6 +98,11 @@ class Method:
         """PAN pixels of context each output pixel depends on (bicubic upsampling: 2 MS pixels)."""
         return 3 * ratio
 
+    def block_halo(self, ratio: int, options: Dict[str, OptionValue]) -> int:
+        """The halo of a run with these method options (default: halo(ratio)); methods whose context grows
+        with an option (the generative samplers' steps) override it."""
+        return self.halo(ratio)
+
     def moment_halo(self, ratio: int) -> int:
         """PAN pixels of context each pixel of moment_features depends on (bicubic upsampling assumed)."""
         return self.halo(ratio)

@@ -28,7 +28,7 @@ STOCHASTIC = {"steps": "2", "samples": "2", "seed": "5"}
 
 @pytest.fixture
 def sb_registered(monkeypatch, sb_folder: str) -> SBMethod:
-    """`sb` in the registry for this test only (the shipped registry does not list it yet)."""
+    """`sb` with the test weights folder in the registry, for this test only."""
     method = sb_method(sb_folder)
     monkeypatch.setitem(registry._METHODS, "sb", method)
     return method
@@ -125,3 +125,27 @@ def test_cli_run_writes_the_uncertainty_raster(tmp_path, monkeypatch, sb_folder:
     os.remove(out)
     assert main([*args[:-2], "--uncertainty", unc, "--option", "steps=1"]) == 2  # refused before fusing
     assert not os.path.exists(out)
+
+
+def test_the_block_halo_follows_the_steps(sb_folder: str) -> None:
+    from engine.generative.sb import SBSpread
+    from engine.generative.unet import RECEPTIVE_RADIUS
+
+    method, spread = sb_method(sb_folder), SBSpread(sb_folder)
+    assert method.block_halo(4, {}) == RECEPTIVE_RADIUS + 12  # the default: one step
+    assert method.block_halo(4, {"steps": "3"}) == 3 * RECEPTIVE_RADIUS + 12
+    assert method.block_halo(4, {"steps": "99"}) == method.halo(4) - 2  # a bad value keeps the maximum
+    assert spread.block_halo(4, {"steps": "3"}) == method.block_halo(4, {"steps": "3"}) + 2
+
+
+def test_uncertainty_blocks_equal_the_whole_image(tmp_path, sb_registered: SBMethod) -> None:
+    from engine.uncertainty import write_uncertainty
+
+    pan, ms = pair_paths("quickbird")
+    rasters = []
+    for block in (128, 1024):
+        req = PansharpenRequest(pan, ms, str(tmp_path / f"f{block}.tif"), method="sb", block_size=block,
+                                device="cpu", options=dict(STOCHASTIC))
+        write_uncertainty(req, str(tmp_path / f"u{block}.tif"), folder=sb_registered.folder)
+        rasters.append(gdal.Open(str(tmp_path / f"u{block}.tif")).ReadAsArray().astype(np.float64))
+    assert rasters[0].max() > 0 and np.abs(rasters[0] - rasters[1]).max() <= 1e-5 * rasters[1].max()
