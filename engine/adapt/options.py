@@ -25,7 +25,7 @@ from typing import Dict, Mapping, Optional
 from ..backbones.tailor import TAILORS
 from ..errors import EngineError
 from ..options import option_value
-from ..training.losses import DEFAULT_SPATIAL, SPATIAL_KINDS
+from ..training.losses import DEFAULT_SPATIAL, SPATIAL_KINDS, weights_for
 from ..training.patches import SAMPLERS
 from .train import SCHEDULES
 
@@ -131,6 +131,5 @@ def check_adapt(mode: str, values: Dict[str, object]) -> str:
         opts = parse_adapt_options(m, values)
         _check_files(opts)
         if opts.loss_weights is not None:
-            from ..training.losses import weights_for
             weights_for("generic", opts.loss_weights, opts.spatial_loss)
     return m

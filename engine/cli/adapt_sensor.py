@@ -5,7 +5,11 @@ import argparse
 import sys
 from typing import Any
 
+from ..evaluation.harness import find_pairs
 from ..request import DEVICES
+from ..swift.request import SensorAdaptRequest
+from ..swift.run import adapt_sensor
+from .common import parse_options, progress_bar
 
 
 def add_adapt_sensor_parser(sub: Any) -> None:
@@ -26,10 +30,6 @@ def add_adapt_sensor_parser(sub: Any) -> None:
 
 
 def cmd_adapt_sensor(args: argparse.Namespace) -> int:
-    from ..evaluation.harness import find_pairs
-    from ..swift.request import SensorAdaptRequest
-    from ..swift.run import adapt_sensor
-    from .common import parse_options, progress_bar
 
     pairs = tuple((p.pan, p.ms) for p in find_pairs(args.pairs))
     request = SensorAdaptRequest(pairs, args.method, args.out, args.sensor, args.device,

@@ -10,9 +10,13 @@ from typing import Any
 from ..atomic import write_text
 from ..errors import EngineError
 from ..evaluation.assess import DEFAULT_MAX_SIZE
+from ..evaluation.contact_sheets import check_evaluation_paths
+from ..evaluation.harness import evaluate, find_pairs, markdown_table, plan_runs, split_list
+from ..evaluation.quicklook import QuicklookSpec
 from ..paths import optional, raster_reads
 from ..request import DEVICES
 from .adapt_args import adapt_options_from_args, add_adapt_option_flags
+from .common import ProgressBar, parse_options, progress_bar
 from .metrics import add_quicklook_arguments
 
 
@@ -40,10 +44,6 @@ def add_evaluate_parser(sub: Any) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from ..evaluation.contact_sheets import check_evaluation_paths
-    from ..evaluation.harness import evaluate, find_pairs, markdown_table, plan_runs, split_list
-    from ..evaluation.quicklook import QuicklookSpec
-    from .common import ProgressBar, parse_options, progress_bar
 
     if args.max_size < 64:
         raise EngineError(f"--max-size must be at least 64, got {args.max_size}")

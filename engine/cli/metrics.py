@@ -23,6 +23,7 @@ from ..metrics.report import AssessmentReport, default_json_path
 from ..paths import check_job_paths, raster_reads
 from ..progress import ProgressCallback, StageProgress
 from ..request import DEVICES, UPSAMPLERS, PansharpenRequest
+from .common import progress_bar
 
 if TYPE_CHECKING:
     from ..pipeline import RunResult
@@ -98,7 +99,6 @@ def add_metrics_parser(sub: Any) -> None:
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
-    from .common import progress_bar
 
     path = args.json or default_json_path(args.fused)
     reads = [*raster_reads("PAN", args.pan), *raster_reads("MS", args.ms),

@@ -15,7 +15,7 @@ from typing import Callable, Mapping, Optional, TypeVar
 
 from ..errors import EngineError
 from ..options import option_value
-from ..training.losses import DEFAULT_SPATIAL, SPATIAL_KINDS
+from ..training.losses import DEFAULT_SPATIAL, SPATIAL_KINDS, weights_for
 
 SAMPLERS = ("manifold", "fps", "random")
 EMBEDDINGS = ("stats", "features")
@@ -90,7 +90,6 @@ def parse_swift_options(values: Mapping[str, object]) -> SwiftOptions:
         raise EngineError(f"SWIFT option min_patches ({opts.min_patches}) exceeds max_patches "
                           f"({opts.max_patches})")
     if opts.loss_weights is not None:
-        from ..training.losses import weights_for
         weights_for("generic", opts.loss_weights, opts.spatial_loss)
     return opts
 

@@ -31,7 +31,10 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import EngineError
+from ..metrics.correlation import half_width
+from ..metrics.correlation import local_correlation as d_rho_correlation
 from ..metrics.no_reference import d_s, pan_lowpass
+from ..physics.mtf import mtf_filter, mtf_kernels
 from ..physics.resample import upsample
 from ..physics.wald import degrade_ms, degrade_pan
 
@@ -138,9 +141,6 @@ def xcorr_threshold(lms: torch.Tensor, pan: torch.Tensor, margin: int, ratio: in
     """lambda-PNN's per-pixel threshold 1 - xcorr(MTF(PAN), lms) (16 x 16 window), on whole patches lms
     (B, C, H + 2m, W + 2m), pan (B, 1, ...) with margin m, cropped to the pixels of the loss's
     correlation field on the inner part (see xcorr_loss); detached."""
-    from ..metrics.correlation import half_width, local_correlation
-    from ..physics.mtf import mtf_filter, mtf_kernels
-
     half = half_width(ratio)
     need = THRESHOLD_HALF * 2 - 2 - half * 2 + 2  # threshold field offset minus the loss field's
     pad = max(0, need - margin)
@@ -148,7 +148,7 @@ def xcorr_threshold(lms: torch.Tensor, pan: torch.Tensor, margin: int, ratio: in
         pan_mtf = mtf_filter(pan, mtf_kernels([pan_gain], ratio))
         if pad:
             lms, pan_mtf = (F.pad(t, (pad,) * 4, mode="replicate") for t in (lms, pan_mtf))
-        thr = 1 - local_correlation(lms, pan_mtf, THRESHOLD_HALF).clamp(-1, 1)
+        thr = 1 - d_rho_correlation(lms, pan_mtf, THRESHOLD_HALF).clamp(-1, 1)
     start = margin + pad - need
     n = lms.shape[-2] - 2 * (margin + pad) - 4 * half + 2
     m = lms.shape[-1] - 2 * (margin + pad) - 4 * half + 2
@@ -158,9 +158,7 @@ def xcorr_threshold(lms: torch.Tensor, pan: torch.Tensor, margin: int, ratio: in
 def xcorr_loss(fused: torch.Tensor, pan: torch.Tensor, threshold: torch.Tensor, ratio: int) -> torch.Tensor:
     """lambda-PNN structural loss: mean of (1 - rho) where 1 - rho exceeds the threshold, rho the D_rho
     correlation (window 2 ceil(r / 2)) of each fused band with the PAN."""
-    from ..metrics.correlation import half_width, local_correlation
-
-    x = 1 - local_correlation(fused, pan, half_width(ratio)).clamp(-1, 1)
+    x = 1 - d_rho_correlation(fused, pan, half_width(ratio)).clamp(-1, 1)
     return (x * (x > threshold).to(x.dtype)).mean()
 
 
