@@ -11,6 +11,7 @@ from typing import Dict, Sequence, Union
 
 from .errors import EngineError
 from .paths import Role, check_job_paths, model_reads, optional, raster_reads
+from .precision import PRECISIONS
 
 OptionValue = Union[str, float, int, bool]
 
@@ -38,6 +39,8 @@ class PansharpenRequest:
     adapt: per-image adaptation of a deep method: "none" (pretrained net as is), "tailor" (Feature
         Tailor) or "full" (Z-PNN-style fine-tuning of the whole net); see engine/adapt/.
     adapt_options: adaptation settings, e.g. {"steps": "30", "patch": "64"} (engine/adapt/options.py).
+    precision: deep inference precision, "auto", "fp32", "bf16" or "fp16" (engine/precision.py); "fp32" is
+        the reference path (the output of earlier versions, bit for bit).
     """
 
     pan: str
@@ -53,6 +56,7 @@ class PansharpenRequest:
     options: Dict[str, OptionValue] = field(default_factory=dict)
     adapt: str = "none"
     adapt_options: Dict[str, OptionValue] = field(default_factory=dict)
+    precision: str = "auto"
 
 
 def _check_input(path: str, role: str) -> str:
@@ -141,4 +145,5 @@ def validate_request(request: PansharpenRequest, extra_writes: Sequence[Role] = 
         options={k.strip().lower(): v for k, v in request.options.items()},
         adapt=adapt,
         adapt_options=dict(request.adapt_options),
+        precision=_check_choice(request.precision, PRECISIONS, "precision"),
     )

@@ -19,7 +19,7 @@ from ..backbones.registry import build_backbone
 from ..errors import EngineError
 from ..fusion import FillValues
 from ..methods.base import FusionContext, Method
-from ..methods.deep import DeepMethod, fuse_band_groups, model_bands_for
+from ..methods.deep import DeepMethod, model_bands_for
 from ..progress import CancelToken, ProgressCallback
 from ..raster.align import AlignedPair
 from ..raster.blocks import round_up
@@ -55,10 +55,7 @@ class AdaptedDeepMethod(DeepMethod):
         self.title = f"{self.title} + {'Feature Tailor' if mode == 'tailor' else 'full fine-tune'}"
 
     def fuse(self, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
-        s = self.scale(ctx)
-        lms = self.upsampled(ms.float() / s, ctx)
-        return fuse_band_groups(self.net, lms, pan.float() / s, model_bands_for(ms.shape[1]),
-                                ctx.between_batches()) * s
+        return self.fuse_with(self.net, pan, ms, ctx, model_bands_for(ms.shape[1]))
 
 
 def trainable_backbone(name: str, bands: int, device: torch.device) -> Backbone:

@@ -9,6 +9,7 @@ import torch
 
 from ..errors import EngineError
 from ..physics.resample import upsample
+from ..precision import Precision
 from ..progress import CancelToken
 from ..request import OptionValue
 from ..stats import GlobalStats, Moments
@@ -36,6 +37,7 @@ class FusionContext:
     bits: int = 0
     cancel: Optional[CancelToken] = None
     tile_progress: Optional[Callable[[float, str], None]] = None
+    precision: Optional[Precision] = None  # deep methods' forward (engine/precision.py); None: fp32 reference
 
     def between_batches(self) -> Optional[Callable[[int, int], None]]:
         """The after_batch hook of tiled inference (tiles done, tiles in the block): reports tile progress,

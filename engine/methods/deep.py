@@ -2,7 +2,9 @@
 
 Band counts: 8-band inputs use the 8-band model; every other count (1 to 16) runs the 4-band model on groups
 of four bands (the last group overlaps the previous one, a short input repeats its last band) and keeps each
-band's output once. Normalisation: engine/backbones/normalise.py. Option half=true runs float16 on a GPU.
+band's output once. Normalisation: engine/backbones/normalise.py. The forward runs in ctx.precision
+(engine/precision.py: fp32 / bf16 / fp16, channels_last on a CPU); the option half=true is the legacy alias
+of precision fp16 on a GPU.
 Inside a block the net runs on sub-tiles with the receptive-field halo (CPU: 512 px, bounding memory; GPU: the
 whole block), and a GPU out-of-memory error is retried on sub-tiles half as large.
 """
@@ -17,6 +19,7 @@ from ..backbones.normalise import input_scale
 from ..errors import EngineError
 from ..physics.bicubic import bicubic_upsample
 from ..physics.resample import upsample
+from ..precision import Precision, run_backbone
 from ..weights import load_backbone
 from .base import FusionContext, Method
 
@@ -76,19 +79,25 @@ class DeepMethod(Method):
     def fuse(self, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
         n = ms.shape[1]
         mb = model_bands_for(n)
-        half = _flag(ctx.options.get("half")) and pan.device.type == "cuda"
-        net = load_backbone(self.name, mb, pan.device, half)
+        net = load_backbone(self.name, mb, pan.device)
+        return self.fuse_with(net, pan, ms, ctx, mb)
+
+    def fuse_with(self, net: Backbone, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext,
+                  model_bands: int) -> torch.Tensor:
+        """net on (pan, ms) as this method fuses: normalise, upsample, band groups in ctx's precision (fp32
+        reference path when unset), de-normalise; (B, C, H, W) float32 (the one fuse of every deep method)."""
         s = self.scale(ctx)
-        dtype = torch.float16 if half else torch.float32
-        lms = self.upsampled(ms.float() / s, ctx).to(dtype)
-        p = (pan.float() / s).to(dtype)
-        return fuse_band_groups(net, lms, p, mb, ctx.between_batches()) * s
+        lms = self.upsampled(ms.float() / s, ctx)
+        return fuse_band_groups(net, lms, pan.float() / s, model_bands, ctx.between_batches(),
+                                ctx.precision) * s
 
 
 def fuse_band_groups(net: Backbone, lms: torch.Tensor, pan: torch.Tensor, model_bands: int,
-                     after_batch: Optional[Callable[[int, int], None]] = None) -> torch.Tensor:
+                     after_batch: Optional[Callable[[int, int], None]] = None,
+                     precision: Optional[Precision] = None) -> torch.Tensor:
     """net on every band group of lms (B, C, H, W) with pan (B, 1, H, W), each band kept once: (B, C, H, W)
-    float32, run on CPU_TILE sub-tiles on the CPU (the whole block on a GPU); after_batch as run_tiled."""
+    float32, run on CPU_TILE sub-tiles on the CPU (the whole block on a GPU); after_batch as run_tiled;
+    precision: engine/precision.py (None: fp32 reference path)."""
     tile = CPU_TILE if pan.device.type == "cpu" else None
     out = torch.empty(lms.shape, dtype=torch.float32, device=lms.device)
     groups = band_groups(lms.shape[1], model_bands)
@@ -97,7 +106,7 @@ def fuse_band_groups(net: Backbone, lms: torch.Tensor, pan: torch.Tensor, model_
         return lambda done, total: report(g * total + done, len(groups) * total)  # all groups in one count
     for g, (idx, keep) in enumerate(groups):
         hook = None if after_batch is None else group_hook(g, after_batch)
-        fused = run_with_oom_retry(net, lms[:, idx], pan, tile, after_batch=hook)
+        fused = run_with_oom_retry(net, lms[:, idx], pan, tile, after_batch=hook, precision=precision)
         out[:, keep] = fused[:, [idx.index(k) for k in keep]]
     return out
 
@@ -115,11 +124,6 @@ def net_upsample(ms: torch.Tensor, ratio: int, upsampler: str) -> torch.Tensor:
     return upsample(ms, ratio, upsampler)
 
 
-def _flag(value: object) -> bool:
-    """Option values arrive as strings from the CLI ('true', '1', 'yes') or as bools."""
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
-
-
 def tile_windows(size: int, tile: int, halo: int) -> Tuple[int, List[Tuple[int, int, int]]]:
     """Split [0, size) into equal tiles of at most `tile` px: (window length, [(kept start, kept end,
     window start)]). Every window has the same length (tile + 2 halo, at most size) and covers its kept
@@ -133,7 +137,8 @@ def tile_windows(size: int, tile: int, halo: int) -> Tuple[int, List[Tuple[int, 
 
 
 def run_tiled(net: Backbone, lms: torch.Tensor, pan: torch.Tensor, tile: int, batch_pixels: int = 0,
-              after_batch: Optional[Callable[[int, int], None]] = None) -> torch.Tensor:
+              after_batch: Optional[Callable[[int, int], None]] = None,
+              precision: Optional[Precision] = None) -> torch.Tensor:
     """net(lms, pan) as float32 (B, C, H, W), computed on tiles of at most `tile` px with a receptive-field
     halo, several tiles per forward pass, then stitched.
 
@@ -153,7 +158,7 @@ def run_tiled(net: Backbone, lms: torch.Tensor, pan: torch.Tensor, tile: int, ba
         group = tiles[start:start + per_pass]
         win = [(slice(y0, y0 + wy), slice(x0, x0 + wx)) for (_, _, y0), (_, _, x0) in group]
         part_lms = torch.cat([lms[..., sy, sx] for sy, sx in win])
-        part = net.mapper(net.features(part_lms, torch.cat([pan[..., sy, sx] for sy, sx in win])), part_lms)
+        part = run_backbone(net, part_lms, torch.cat([pan[..., sy, sx] for sy, sx in win]), precision)
         for i, ((y, y1, y0), (x, x1, x0)) in enumerate(group):
             out[..., y:y1, x:x1] = part[i * b:(i + 1) * b, :, y - y0:y1 - y0, x - x0:x1 - x0].float()
         if after_batch is not None:
@@ -162,14 +167,14 @@ def run_tiled(net: Backbone, lms: torch.Tensor, pan: torch.Tensor, tile: int, ba
 
 
 def run_with_oom_retry(net: Backbone, lms: torch.Tensor, pan: torch.Tensor, tile: int | None = None,
-                       min_tile: int = 64,
-                       after_batch: Optional[Callable[[int, int], None]] = None) -> torch.Tensor:
+                       min_tile: int = 64, after_batch: Optional[Callable[[int, int], None]] = None,
+                       precision: Optional[Precision] = None) -> torch.Tensor:
     """net on tiles of `tile` px (None: the whole block at once), batched as in run_tiled; on a GPU
     out-of-memory error, retry on tiles (and so batches) half as large each time."""
     tile = tile or max(lms.shape[-2:])
     while True:
         try:
-            return run_tiled(net, lms, pan, tile, after_batch=after_batch)
+            return run_tiled(net, lms, pan, tile, after_batch=after_batch, precision=precision)
         except torch.OutOfMemoryError:
             if tile <= min_tile:
                 raise EngineError(f"out of GPU memory even with {min_tile} px tiles; use device cpu") \

@@ -16,7 +16,7 @@ import torch
 from ..backbones import Backbone, build_backbone
 from ..errors import EngineError
 from ..methods.base import FusionContext
-from ..methods.deep import DeepMethod, fuse_band_groups
+from ..methods.deep import DeepMethod
 from .model_file import load_model
 
 
@@ -70,14 +70,7 @@ class ModelFileMethod(DeepMethod):
         n = ms.shape[1]
         if self.model_bands == 8 and n != 8:
             raise EngineError(f"model file {os.path.basename(self.path)} is for 8-band MS, this one has {n}")
-        half = str(ctx.options.get("half", "")).strip().lower() in ("1", "true", "yes", "on") \
-            and pan.device.type == "cuda"
-        net = self._net(pan.device, half)
-        s = self.scale(ctx)
-        dtype = torch.float16 if half else torch.float32
-        lms = self.upsampled(ms.float() / s, ctx).to(dtype)
-        p = (pan.float() / s).to(dtype)
-        return fuse_band_groups(net, lms, p, self.model_bands, ctx.between_batches()) * s
+        return self.fuse_with(self._net(pan.device, False), pan, ms, ctx, self.model_bands)
 
 
 _CACHE: Dict[Tuple[str, int, int], ModelFileMethod] = {}
