@@ -11,6 +11,7 @@ from typing import Dict, List, Tuple
 
 from ..engine.errors import EngineError
 from ..engine.physics.sensors import PRESETS
+from ..engine.precision import PRECISIONS
 from ..engine.request import DEVICES, OUTPUT_DTYPES, UPSAMPLERS
 from .method_catalogue import CATALOGUE, DEEP_FAMILY
 from .runtime import torch_problem
@@ -129,6 +130,16 @@ def sensor_names() -> List[str]:
 def devices() -> List[str]:
     """Torch device choices: auto, cpu, cuda."""
     return list(DEVICES)
+
+
+#: labels of the precision choices (engine/precision.py), dock and Processing
+PRECISION_LABELS = {"auto": "Auto (bf16 where the CPU / GPU has it)", "fp32": "FP32 (reference)",
+                    "bf16": "BF16", "fp16": "FP16 (CUDA only)"}
+
+
+def precisions() -> List[str]:
+    """Deep inference precision choices: auto, fp32, bf16, fp16."""
+    return list(PRECISIONS)
 
 
 def output_dtypes() -> List[str]:
