@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import weakref
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, Iterator, Mapping, Optional, Set, Tuple, Union
 
@@ -221,3 +222,33 @@ def run_backbone(net: Backbone, lms: torch.Tensor, pan: torch.Tensor,
     with autocast(precision, lms.device.type):
         feats = run.features(lms, pan)
     return run.mapper(feats.float(), lms)  # the output conv and the residual add in fp32 (README: quality)
+
+
+_CACHING: ContextVar[Optional[Precision]] = ContextVar("feature_cache_precision", default=None)
+
+
+@contextlib.contextmanager
+def caching_in(precision: Optional[Precision]) -> Iterator[None]:
+    """Within the block, frozen_features runs in `precision` (the adaptation's feature cache follows the run's
+    precision without threading it through every training helper)."""
+    token = _CACHING.set(precision)
+    try:
+        yield
+    finally:
+        _CACHING.reset(token)
+
+
+def frozen_features(net: Backbone, lms: torch.Tensor, pan: torch.Tensor) -> torch.Tensor:
+    """net.features(lms, pan) of a frozen extractor as float32 (N, K, H, W), in the precision set by
+    caching_in (outside it, or for fp32: exactly net.features). Callers hold no gradients."""
+    precision = _CACHING.get()
+    if precision is None or (precision.name == "fp32" and not precision.channels_last):
+        return net.features(lms, pan)
+    import torch
+    run = prepare_net(net, precision)
+    if precision.channels_last:
+        lms = lms.contiguous(memory_format=torch.channels_last)
+        pan = pan.contiguous(memory_format=torch.channels_last)
+    with autocast(precision, lms.device.type):
+        feats = run.features(lms, pan)
+    return feats.float().contiguous()

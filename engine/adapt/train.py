@@ -16,6 +16,7 @@ from typing import Callable, Dict, List, Sequence
 import torch
 
 from ..backbones.base import Backbone
+from ..precision import frozen_features
 from ..progress import CancelToken, ProgressCallback, no_progress
 from .adam import Adam
 from .losses import LossWeights, SpatialTargets, spatial_targets, total_loss
@@ -84,7 +85,7 @@ class TrainResult:
 def cache_features(net: Backbone, patches: Patches, ratio: int, pan_gain: float) -> FeatureCache:
     """Run the frozen extractor once on the patches (no gradients)."""
     with torch.no_grad():
-        feats = net.features(patches.lms, patches.pan)
+        feats = frozen_features(net, patches.lms, patches.pan)  # the run's precision (engine/precision.py)
         frozen = patches.inner(net.mapper(feats, patches.lms))
     targets = spatial_targets(patches.lms, patches.pan, ratio, pan_gain, patches.margin)
     keep = min(FEATURE_MARGIN, patches.margin)
