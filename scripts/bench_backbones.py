@@ -89,7 +89,7 @@ def _net_rate(name: str, bands: int, tile: int, device: torch.device, prec) -> f
         return _timed(lambda: run_backbone(net, lms, pan, prec), device, 1.0)
 
 
-def throughput_table(device: torch.device, tile: int, bands: int, precision: str) -> None:
+def throughput_table(device: torch.device, tile: int, bands: int, precision: str, names: list) -> None:
     """Per backbone: the fp32 reference path and `precision` side by side, each with its GFLOP/s and the
     fraction of the matmul peak of the precision it ran in."""
     peak = peaks(device)
@@ -98,7 +98,7 @@ def throughput_table(device: torch.device, tile: int, bands: int, precision: str
     print(f"| backbone ({tile}x{tile}, {bands} bands) | MFLOP/px | fp32 MP/s | fp32 GFLOP/s (of fp32 peak) "
           f"| {precision}: ran as | MP/s | GFLOP/s (of its peak) | speed-up |")
     print("|---|---|---|---|---|---|---|---|")
-    for name in BACKBONES:
+    for name in names:
         flops = net_flops(name, bands, tile)
         ref = _net_rate(name, bands, tile, device, None)
         prec = resolve_precision(precision, device, backbone=name)
@@ -195,6 +195,7 @@ def main() -> None:
     ap.add_argument("--device", default="auto")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (default: torch's choice)")
     ap.add_argument("--tile", type=int, default=256)
+    ap.add_argument("--backbones", default=",".join(BACKBONES), help="rows of table 1")
     ap.add_argument("--bands", type=int, default=4)
     ap.add_argument("--sizes", default="1000,2000", help="end-to-end PAN sides (e.g. 1000,2000,4000,8000)")
     ap.add_argument("--precision", default="auto", help="compared with fp32: auto, bf16, fp16 (CUDA)")
@@ -215,7 +216,7 @@ def main() -> None:
     if device.type == "cuda":
         print(f"GPU: {torch.cuda.get_device_name(device)}, bf16 {torch.cuda.is_bf16_supported()}")
     if not args.skip_throughput:
-        throughput_table(device, args.tile, args.bands, args.precision)
+        throughput_table(device, args.tile, args.bands, args.precision, args.backbones.split(","))
     if not args.skip_tiled:
         tiled_table(device, args.tiled_block, [int(t) for t in args.tiled_sizes.split(",")], args.bands,
                     args.tiled_methods.split(","))
