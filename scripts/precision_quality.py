@@ -49,7 +49,7 @@ def main(argv: List[str]) -> int:
     ap.add_argument("--precision", default="auto")
     args = ap.parse_args(argv)
     print(f"| pair | backbone | fp32 Q2n / SAM / D_rho / D_lambda_K "
-          f"| |{args.precision} - fp32| (same order) |")
+          f"| abs({args.precision} - fp32), same order |")
     print("|---|---|---|---|")
     for pair in args.pairs.split(","):
         for backbone in args.backbones.split(","):
