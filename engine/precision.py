@@ -9,7 +9,7 @@ Choices (`--precision`, PansharpenRequest.precision, the dock's and Processing's
 - auto: bf16 on a CPU with native bf16 units (AMX-BF16 or AVX512-BF16 in /proc/cpuinfo) and on a CUDA
   device where torch.cuda.is_bf16_supported(); otherwise fp32 -- on a CPU then in channels_last
   (not bit-identical to fp32 NCHW: float rounding, max ~3e-6 on [0, 1] data, but ~1.5x faster).
-  Backbones whose bf16 path measured slower than fp32 (FP32_BACKBONES) also get fp32 channels_last.
+  Backbones whose bf16 and channels_last paths measured slower than fp32 NCHW (FP32_BACKBONES) get fp32 NCHW.
 
 Numerically sensitive parts stay float32 under autocast: the residual add to the upsampled MS (a bf16
 correction plus fp32 lms promotes to fp32), the de-normalisation, scaling, clipping and rounding after the
@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     from .backbones.base import Backbone
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
-#: backbones whose bf16 forward measured slower than fp32 channels_last on a CPU (scripts/bench_backbones.py):
-#: LAGConv's per-pixel adaptive kernels are element-wise work, not matrix products
+#: backbones whose bf16 and channels_last forwards measured slower than fp32 NCHW on a CPU
+#: (scripts/bench_backbones.py): LAGConv's per-pixel adaptive kernels are element-wise work, not matmuls
 FP32_BACKBONES = frozenset({"lagconv"})
 CPUINFO = "/proc/cpuinfo"
 
@@ -136,7 +136,7 @@ def resolve_precision(choice: str, device: Union[str, torch.device], half: bool 
     if not units:
         return Precision("fp32", "auto: no AMX-BF16 / AVX512-BF16 on this CPU", channels_last=True)
     if backbone in FP32_BACKBONES:
-        return Precision("fp32", f"auto: {backbone} runs faster in fp32 than in bf16", channels_last=True)
+        return Precision("fp32", f"auto: {backbone} runs faster in fp32 NCHW than in bf16")
     return Precision("bf16", f"auto: the CPU has {units}", channels_last=True)
 
 
