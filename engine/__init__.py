@@ -23,6 +23,7 @@ _EXPORTS = {
     # requests, results, errors, progress
     "PansharpenRequest": "request", "DEFAULT_METHOD": "request", "DEVICES": "request",
     "OUTPUT_DTYPES": "request", "UPSAMPLERS": "request", "ALIGN_RESAMPLINGS": "request",
+    "PRECISIONS": "precision",
     "OptionValue": "options", "SensorAdaptRequest": "swift.request", "RunResult": "pipeline",
     "SensorAdaptResult": "swift.run", "EngineError": "errors", "Cancelled": "errors",
     "CancelToken": "progress", "ProgressCallback": "progress", "StageProgress": "progress",
@@ -45,7 +46,8 @@ __all__ = [
     "adapt_sensor_and_pansharpen", "assess", "list_methods", "check_request", "check_sensor_request",
     "AssessedRun", "write_uncertainty", "uncertainty_path",
     "PansharpenRequest", "DEFAULT_METHOD", "DEVICES", "OUTPUT_DTYPES", "UPSAMPLERS",
-    "ALIGN_RESAMPLINGS", "OptionValue", "SensorAdaptRequest", "RunResult", "SensorAdaptResult", "EngineError",
+    "ALIGN_RESAMPLINGS", "PRECISIONS", "OptionValue", "SensorAdaptRequest", "RunResult", "SensorAdaptResult",
+    "EngineError",
     "Cancelled", "CancelToken", "ProgressCallback", "StageProgress", "no_progress", "AssessmentReport",
     "INDEX_INFO", "MetricSettings", "QuicklookSpec", "quicklook_of_result",
     "quicklook_writes", "write_quicklook", "panel_title", "run_title", "rgb_bands", "PRESETS",
@@ -87,6 +89,7 @@ if TYPE_CHECKING:  # the same names for type checkers and IDEs
     from .paths import check_job_paths, optional, raster_reads
     from .physics.sensors import PRESETS
     from .pipeline import RunResult
+    from .precision import PRECISIONS
     from .progress import CancelToken, ProgressCallback, StageProgress, no_progress
     from .request import (
         ALIGN_RESAMPLINGS,

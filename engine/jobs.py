@@ -14,6 +14,7 @@ from .methods import registry
 from .options import OptionValue
 from .paths import Role
 from .physics import sensors
+from .precision import PRECISIONS
 from .request import (
     ALIGN_RESAMPLINGS,
     DEVICES,
@@ -71,4 +72,5 @@ def validate_request(request: PansharpenRequest, extra_writes: Sequence[Role] = 
         options={k.strip().lower(): v for k, v in request.options.items()},
         adapt=adapt,
         adapt_options=dict(request.adapt_options),
+        precision=_check_choice(request.precision, PRECISIONS, "precision"),
     )

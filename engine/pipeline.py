@@ -19,6 +19,7 @@ from .methods.registry import get_method
 from .moments import gather_moments
 from .physics.resample import upsample_halo
 from .physics.sensors import SensorGuess
+from .precision import Precision, legacy_half, resolve_precision
 from .progress import BlockProgress, CancelToken, ProgressCallback, StageProgress, no_progress
 from .raster.align import AlignedPair
 from .raster.blocks import plan_blocks
@@ -57,6 +58,9 @@ class RunResult:
     stage_seconds: Dict[str, float] = field(default_factory=dict)
     #: the adaptation guard's decision (engine/adapt/guard.py GuardVerdict.as_dict), {} when none ran
     guard: Dict[str, object] = field(default_factory=dict)
+    #: deep methods: the precision that ran and why ('bf16 channels_last (auto: the CPU has AVX512-BF16)'),
+    #: '' for classical methods (engine/precision.py)
+    precision: str = ""
 
     def summary(self) -> str:
         """One line: what was written, how, and how long it took (adaptation time included, when any)."""
@@ -129,23 +133,30 @@ def run(request: PansharpenRequest, progress: ProgressCallback = no_progress,
     pair, method, guess = _prepare(req)
     device = resolve_device(req.device)
     stages = {"open": time.perf_counter() - start}
+    precision = None  # deep methods: the precision of their forward, and why (engine/precision.py)
+    if method.family == "deep backbone":
+        precision = resolve_precision(req.precision, device, legacy_half(req.options),
+                                      getattr(method, "backbone", method.name))
     with bounded_gdal_cache(GDAL_CACHE_BYTES):
-        spec, adapted = _fuse(req, pair, method, guess, device, progress, cancel, stages)
+        spec, adapted = _fuse(req, pair, method, guess, device, progress, cancel, stages, precision)
     adapt_s = sum(v for k, v in stages.items() if k.startswith("adapt"))
     verdict = adapted.verdict if adapted is not None else None
     return RunResult(req.output, method.name, guess.preset.name, guess.reason, pair.ratio, pair.width,
                      pair.height, len(pair.ms_bands), spec.dtype.name, str(device),
                      time.perf_counter() - start, list(pair.notes), req.adapt, adapt_s, stages,
-                     verdict.as_dict() if verdict is not None else {})
+                     verdict.as_dict() if verdict is not None else {},
+                     precision.describe() if precision else "")
 
 
 def _fuse(req: PansharpenRequest, pair: AlignedPair, method: Method, guess: SensorGuess,
           device: torch.device, progress: ProgressCallback, cancel: CancelToken,
-          stages: Dict[str, float]) -> Tuple[OutputSpec, Optional[Adapted]]:
+          stages: Dict[str, float], precision: Optional[Precision] = None
+          ) -> Tuple[OutputSpec, Optional[Adapted]]:
     """Statistics, then every block fused and written; returns the output's spec and the adaptation
-    (None without one). Adds the seconds of each stage to `stages`: statistics; adapt_sample, adapt_cache,
-    adapt_train (or adapt_load) and adapt_other (loading the backbone, the rest); fuse (reading and fusing
-    blocks); write (writing them, finishing the file, saving a tailor)."""
+    (None without one). precision: the deep methods' forward (None: fp32 reference). Adds the seconds of each
+    stage to `stages`: statistics; adapt_sample, adapt_cache, adapt_train (or adapt_load) and adapt_other
+    (loading the backbone, the rest); fuse (reading and fusing blocks); write (writing them, finishing the
+    file, saving a tailor)."""
     stats = None
     t0 = time.perf_counter()
     if method.needs_stats_for(pair.ms.dtype):
@@ -153,6 +164,7 @@ def _fuse(req: PansharpenRequest, pair: AlignedPair, method: Method, guess: Sens
         stages["statistics"] = time.perf_counter() - t0
     ctx = FusionContext(pair.ratio, guess.preset.gains_for(len(pair.ms_bands)), guess.preset.pan_gain,
                         req.upsampler, stats, req.options, guess.preset.bits, cancel)
+    ctx.precision = precision
     start = 0.15 if stats else 0.0
     fill = _fill_values(pair, stats, cancel)
     if method.needs_moments:  # regression fits: moments of filtered images, a second pass (engine/moments.py)

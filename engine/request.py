@@ -37,6 +37,8 @@ class PansharpenRequest:
     adapt: per-image adaptation of a deep method: "none" (pretrained net as is), "tailor" (Feature
         Tailor) or "full" (Z-PNN-style fine-tuning of the whole net); see engine/adapt/.
     adapt_options: adaptation settings, e.g. {"steps": "30", "patch": "64"} (engine/adapt/options.py).
+    precision: deep inference precision, "auto", "fp32", "bf16" or "fp16" (engine/precision.py); "fp32" is
+        the reference path (the output of earlier versions, bit for bit).
     """
 
     pan: str
@@ -52,6 +54,7 @@ class PansharpenRequest:
     options: Dict[str, OptionValue] = field(default_factory=dict)
     adapt: str = "none"
     adapt_options: Dict[str, OptionValue] = field(default_factory=dict)
+    precision: str = "auto"
 
 
 def _check_input(path: str, role: str) -> str:

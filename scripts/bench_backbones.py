@@ -1,17 +1,18 @@
 """Benchmark the deep backbones: throughput, fraction of the matmul peak, time and peak RSS vs raster size.
 
-    python scripts/bench_backbones.py [--device auto|cpu|cuda] [--threads N] [--tile 512]
-        [--sizes 1000,2000,4000,8000] [--skip-rasters] [--skip-tiled] [--skip-throughput] [--compile] [--half]
+    python scripts/bench_backbones.py [--device auto|cpu|cuda] [--threads N] [--tile 256] [--precision auto]
+        [--sizes 1000,2000] [--skip-rasters] [--skip-tiled] [--skip-throughput]
 
-Prints three tables (Markdown):
-1. per backbone: megapixels/s of the network on a tile, achieved GFLOP/s (FLOPs counted by
-   torch.utils.flop_counter) and that divided by the float32 matrix-multiply peak measured in the same run;
+Prints the CPU's capability (AMX-BF16 / AVX512-BF16 / AVX2) and the fp32 and bf16 matrix-multiply peaks
+measured in the same run, then three tables (Markdown):
+1. per backbone: megapixels/s of the network on a tile through the engine's forward
+   (engine.precision.run_backbone), the fp32 reference path and --precision side by side, achieved GFLOP/s
+   (FLOPs counted by torch.utils.flop_counter) and that divided by the peak of the precision it ran in;
 2. tiled inference of one block (engine.backbones.tiling.run_tiled) at several tile sizes, one tile per
-forward
-   pass against batched tiles (--tiled-sizes; --skip-tiled to leave it out);
+   forward pass against batched tiles (--tiled-sizes; --skip-tiled to leave it out);
 3. FusionNet end to end through engine.pipeline.run (GeoTIFF in, GeoTIFF out) on synthetic rasters of
-   each size: seconds, seconds per megapixel (flat = linear growth) and the peak RSS of the run
-   (one subprocess per size).
+   each size, fp32 and --precision side by side: seconds, seconds per megapixel (flat = linear growth) and
+   the peak RSS of the run (one subprocess per run).
 Weights are random for table 1 (speed does not depend on them); table 2 uses the shipped weights.
 """
 from __future__ import annotations
@@ -32,6 +33,7 @@ sys.path.insert(0, ROOT)
 
 from engine.backbones import BACKBONES, build_backbone  # noqa: E402
 from engine.devices import resolve_device  # noqa: E402
+from engine.precision import cpu_capability, resolve_precision, run_backbone  # noqa: E402
 
 
 def _sync(device: torch.device) -> None:
@@ -69,27 +71,42 @@ def net_flops(name: str, bands: int, tile: int) -> int:
     return int(counter.get_total_flops())
 
 
-def throughput_table(device: torch.device, tile: int, bands: int, compile_: bool, half: bool) -> None:
-    dtype = torch.float16 if half else torch.float32
-    peak = matmul_peak(device, dtype)
-    print(f"\nmatmul peak ({dtype}, {device}, {torch.get_num_threads()} threads): {peak:.1f} GFLOP/s\n")
-    print(f"| backbone | MP/s ({tile}x{tile}, {bands} bands) | MFLOP/px | GFLOP/s "
-          "| fraction of matmul peak |")
-    print("|---|---|---|---|---|")
-    for name in BACKBONES:
-        net = build_backbone(name, bands).eval().to(device, dtype).to(memory_format=torch.channels_last)
-        for p in net.parameters():
-            p.requires_grad_(False)
-        cl = torch.channels_last
-        lms = torch.rand(1, bands, tile, tile, device=device, dtype=dtype).to(memory_format=cl)
-        pan = torch.rand(1, 1, tile, tile, device=device, dtype=dtype).to(memory_format=cl)
-        fn = torch.compile(net) if compile_ else net
-        with torch.inference_mode():
-            sec = _timed(lambda: fn(lms, pan), device, 2.0)  # noqa: B023
+def peaks(device: torch.device) -> dict:
+    """{precision name: GFLOP/s of a 2048^2 matrix product} measured now (fp16 on a GPU only)."""
+    names = ("fp32", "bf16", "fp16") if device.type == "cuda" else ("fp32", "bf16")
+    dtypes = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+    return {n: matmul_peak(device, dtypes[n]) for n in names}
+
+
+def _net_rate(name: str, bands: int, tile: int, device: torch.device, prec) -> float:
+    """Seconds per forward of `name` on one tile through engine.precision.run_backbone (the engine's path)."""
+    net = build_backbone(name, bands).eval().to(device)
+    for p in net.parameters():
+        p.requires_grad_(False)
+    lms = torch.rand(1, bands, tile, tile, device=device)
+    pan = torch.rand(1, 1, tile, tile, device=device)
+    with torch.inference_mode():
+        return _timed(lambda: run_backbone(net, lms, pan, prec), device, 1.0)
+
+
+def throughput_table(device: torch.device, tile: int, bands: int, precision: str, names: list) -> None:
+    """Per backbone: the fp32 reference path and `precision` side by side, each with its GFLOP/s and the
+    fraction of the matmul peak of the precision it ran in."""
+    peak = peaks(device)
+    print(f"\nmatmul peaks (2048^2, {device}, {torch.get_num_threads()} threads): "
+          + ", ".join(f"{k} {v:.1f} GFLOP/s" for k, v in peak.items()) + "\n")
+    print(f"| backbone ({tile}x{tile}, {bands} bands) | MFLOP/px | fp32 MP/s | fp32 GFLOP/s (of fp32 peak) "
+          f"| {precision}: ran as | MP/s | GFLOP/s (of its peak) | speed-up |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name in names:
         flops = net_flops(name, bands, tile)
-        gflops = flops / sec / 1e9
-        print(f"| {name} | {tile * tile / sec / 1e6:.2f} | {flops / tile ** 2 / 1e6:.3f} | {gflops:.1f} "
-              f"| {gflops / peak:.2f} |", flush=True)
+        ref = _net_rate(name, bands, tile, device, None)
+        prec = resolve_precision(precision, device, backbone=name)
+        sec = _net_rate(name, bands, tile, device, prec)
+        g_ref, g = flops / ref / 1e9, flops / sec / 1e9
+        print(f"| {name} | {flops / tile ** 2 / 1e6:.3f} | {tile * tile / ref / 1e6:.3f} | {g_ref:.1f} "
+              f"({g_ref / peak['fp32']:.2f}) | {prec.label} | {tile * tile / sec / 1e6:.3f} | {g:.1f} "
+              f"({g / peak[prec.name]:.2f}) | {ref / sec:.2f}x |", flush=True)
 
 
 def tiled_table(device: torch.device, block: int, tiles: list, bands: int, names: list) -> None:
@@ -140,37 +157,51 @@ from engine.pipeline import run
 from engine.request import PansharpenRequest
 t = time.perf_counter()
 res = run(PansharpenRequest({pan!r}, {ms!r}, {out!r}, method={method!r}, device={device!r},
-                            block_size={block}, sensor='quickbird'))
-print(json.dumps({{"seconds": time.perf_counter() - t, "device": res.device,
+                            block_size={block}, sensor='quickbird', precision={precision!r}))
+print(json.dumps({{"seconds": time.perf_counter() - t, "device": res.device, "precision": res.precision,
                    "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
 
 
-def raster_table(sizes: list, method: str, device: str, threads: int, block: int) -> None:
-    print(f"\n| PAN size | {method} seconds | s per megapixel | peak RSS (MB) | device |")
-    print("|---|---|---|---|---|")
+def _run_child(pan: str, ms: str, out: str, args: argparse.Namespace, precision: str) -> dict:
+    code = CHILD.format(root=ROOT, threads=torch.get_num_threads(), pan=pan, ms=ms, out=out,
+                        method=args.method, device=args.device, block=args.block, precision=precision)
+    return json.loads(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                                     text=True).stdout.strip().splitlines()[-1])
+
+
+def raster_table(sizes: list, args: argparse.Namespace) -> None:
+    """End to end (GeoTIFF in and out, one subprocess per run): fp32 and args.precision side by side."""
+    p = args.precision
+    print(f"\n| PAN size | {args.method} fp32 s | s/MP | peak RSS MB | {p} s | s/MP | peak RSS MB | speed-up "
+          f"| {p} ran as |")
+    print("|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as folder:
         for size in sizes:
             pan, ms = _make_raster(folder, size)
             out = os.path.join(folder, f"out_{size}.tif")
-            code = CHILD.format(root=ROOT, threads=threads, pan=pan, ms=ms, out=out, method=method,
-                                device=device, block=block)
-            res = json.loads(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                                            text=True).stdout.strip().splitlines()[-1])
+            runs = [(_run_child(pan, ms, out, args, "fp32"), _run_child(pan, ms, out, args, p))
+                    for _ in range(args.repeat)]  # alternated; the fastest of each kept
+            ref = min((r[0] for r in runs), key=lambda r: r["seconds"])
+            res = min((r[1] for r in runs), key=lambda r: r["seconds"])
             mp = size * size / 1e6
-            print(f"| {size}x{size} | {res['seconds']:.1f} | {res['seconds'] / mp:.3f} | {res['rss_mb']:.0f} "
-                  f"| {res['device']} |", flush=True)
-            for p in (pan, ms, out):
-                os.remove(p)
+            print(f"| {size}x{size} | {ref['seconds']:.1f} | {ref['seconds'] / mp:.3f} | {ref['rss_mb']:.0f} "
+                  f"| {res['seconds']:.1f} | {res['seconds'] / mp:.3f} | {res['rss_mb']:.0f} "
+                  f"| {ref['seconds'] / res['seconds']:.2f}x | {res['precision']} |", flush=True)
+            for path in (pan, ms, out):
+                os.remove(path)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (default: torch's choice)")
-    ap.add_argument("--tile", type=int, default=512)
+    ap.add_argument("--tile", type=int, default=256)
+    ap.add_argument("--backbones", default=",".join(BACKBONES), help="rows of table 1")
     ap.add_argument("--bands", type=int, default=4)
-    ap.add_argument("--sizes", default="1000,2000,4000,8000")
+    ap.add_argument("--sizes", default="1000,2000", help="end-to-end PAN sides (e.g. 1000,2000,4000,8000)")
+    ap.add_argument("--repeat", type=int, default=1, help="end-to-end runs per precision, fastest kept")
+    ap.add_argument("--precision", default="auto", help="compared with fp32: auto, bf16, fp16 (CUDA)")
     ap.add_argument("--method", default="fusionnet")
     ap.add_argument("--block", type=int, default=1024)
     ap.add_argument("--skip-rasters", action="store_true")
@@ -179,21 +210,21 @@ def main() -> None:
     ap.add_argument("--tiled-sizes", default="64,128,256", help="tile sides for table 2")
     ap.add_argument("--tiled-block", type=int, default=512, help="block side for table 2")
     ap.add_argument("--tiled-methods", default="fusionnet,dicnn")
-    ap.add_argument("--compile", action="store_true", help="torch.compile each net (needs a C++ compiler)")
-    ap.add_argument("--half", action="store_true", help="float16 (GPU)")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
     print(f"device {device}, torch {torch.__version__}, threads {torch.get_num_threads()}")
+    print(f"CPU: {cpu_capability()}")
+    if device.type == "cuda":
+        print(f"GPU: {torch.cuda.get_device_name(device)}, bf16 {torch.cuda.is_bf16_supported()}")
     if not args.skip_throughput:
-        throughput_table(device, args.tile, args.bands, args.compile, args.half)
+        throughput_table(device, args.tile, args.bands, args.precision, args.backbones.split(","))
     if not args.skip_tiled:
         tiled_table(device, args.tiled_block, [int(t) for t in args.tiled_sizes.split(",")], args.bands,
                     args.tiled_methods.split(","))
     if not args.skip_rasters:
-        raster_table([int(s) for s in args.sizes.split(",")], args.method, args.device,
-                     torch.get_num_threads(), args.block)
+        raster_table([int(s) for s in args.sizes.split(",")], args)
 
 
 if __name__ == "__main__":

@@ -8,9 +8,10 @@ the crop (default tests/data/quickbird_*, converted to UInt16, GDAL's fastest wo
 child process, so its peak RSS (os.wait4) is its own; with --repeat the fastest of N runs is kept.
 Printed per run: seconds of the work ("work": our engine.pipeline.run call; GDAL: the whole command),
 megapixels (PAN pixels) per second of it, seconds and MPix/s of the whole process (ours includes importing
-torch, about 2 s), CPU seconds of the process (user + system, less sensitive to other load), peak RSS, and
-the work speed relative to GDAL. Output creation options are ours (engine.raster.writer.creation_options)
-for both. The load average before and after is printed: other work on the machine slows every row.
+torch, about 2 s), CPU seconds of the process (user + system, less sensitive to other load), peak RSS, the
+work speed relative to GDAL, and the seconds our process spent importing the engine (torch included).
+Output creation options are ours (engine.raster.writer.creation_options) for both. The load average before
+and after is printed: other work on the machine slows every row.
 """
 from __future__ import annotations
 
@@ -45,16 +46,18 @@ class Result:
     wall_s: float
     cpu_s: float
     rss_mb: float
+    import_s: float = 0.0  # ours: importing the engine (torch included) inside the process
 
     def row(self, gdal_rate: Optional[float]) -> str:
         rate = self.mpix / self.work_s
         vs = f"{rate / gdal_rate:5.2f}x" if gdal_rate else "    -"
         return (f"{self.case:<6} {self.tool:<16} {self.work_s:7.2f} {rate:7.1f} {self.wall_s:7.2f} "
-                f"{self.mpix / self.wall_s:7.1f} {self.cpu_s:7.2f} {self.rss_mb:7.0f} {vs:>7}")
+                f"{self.mpix / self.wall_s:7.1f} {self.cpu_s:7.2f} {self.rss_mb:7.0f} {vs:>7} "
+                f"{self.import_s:8.2f}")
 
 
 HEADER = (f"{'case':<6} {'tool':<16} {'work s':>7} {'MPix/s':>7} {'proc s':>7} {'MPix/s':>7} {'CPU s':>7} "
-          f"{'RSS MB':>7} {'vs GDAL':>7}")
+          f"{'RSS MB':>7} {'vs GDAL':>7} {'import s':>8}")
 
 
 def _read(path: str) -> Tuple[np.ndarray, tuple, str]:
@@ -132,18 +135,20 @@ def bench_gdal(case: str, pan: str, ms: str, out: str, mpix: float) -> Result:
 def bench_ours(case: str, method: str, pan: str, ms: str, out: str, mpix: float) -> Result:
     cmd = [sys.executable, os.path.abspath(__file__), "--child", method, pan, ms, out]
     wall, cpu, rss, stdout = _run_measured(cmd)
-    work = json.loads(stdout.strip().splitlines()[-1])["seconds"]
-    return Result(case, f"ours {method}", mpix, work, wall, cpu, rss)
+    got = json.loads(stdout.strip().splitlines()[-1])
+    return Result(case, f"ours {method}", mpix, got["seconds"], wall, cpu, rss, got["import_s"])
 
 
 def child(method: str, pan: str, ms: str, out: str) -> None:
-    """Runs inside the child process: one engine run, its seconds as JSON on stdout."""
+    """Runs inside the child process: one engine run; its seconds and those of importing the engine (torch
+    included) as JSON on stdout."""
+    t0 = time.perf_counter()
     from engine.pipeline import run
     from engine.request import PansharpenRequest
 
     start = time.perf_counter()
     run(PansharpenRequest(pan=pan, ms=ms, output=out, method=method, device="cpu"))
-    print(json.dumps({"seconds": time.perf_counter() - start}))
+    print(json.dumps({"seconds": time.perf_counter() - start, "import_s": start - t0}))
 
 
 def bench_case(case: str, pan: str, ms: str, methods: List[str], folder: str, repeat: int) -> List[Result]:
@@ -182,6 +187,9 @@ def main(argv: Optional[List[str]] = None) -> None:
         large = make_case(args.pan, args.ms, args.size, folder)
         results = (bench_case("crop", *small, methods, folder, args.repeat)
                    + bench_case("large", *large, methods, folder, args.repeat))
+    from engine.precision import cpu_capability
+
+    print(f"CPU: {cpu_capability()}")
     print(f"{os.cpu_count()} CPUs, GDAL {gdal.__version__}, load average {load_before:.2f} before, "
           f"{os.getloadavg()[0]:.2f} after; large PAN {args.size}x{args.size}; MPix = PAN megapixels")
     print(HEADER)

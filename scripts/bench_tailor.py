@@ -4,12 +4,14 @@
         [--backbone fusionnet] [--repeats 3] [--full] [--threads N] [--device cpu|cuda|auto]
         [--option KEY=VALUE ...]   (adapt options, e.g. --option steps=30 --option tailor=conditional)
         [--classical gs,mtf_glp_hpm]   (classical methods added as rows, adapt none)
+        [--precisions fp32,auto]   (each deep row once per precision, side by side)
 
 Crops size x size PAN pixels (and the matching MS) from the centre of a pair in the shared data folder
 (pixel values unchanged), runs engine.pipeline.run end to end (GeoTIFF in, GeoTIFF out) with --adapt none,
 tailor and, with --full, full (100 steps by default), and prints a Markdown table: median seconds of the
-whole run, seconds of the adaptation (RunResult.adapt_seconds: sample, cache, train, backbone loading), the
-ratio to plain inference, and the full-resolution indices HQNR, D_lambda_K and D_s of each output.
+whole run, seconds of the adaptation (RunResult.adapt_seconds: sample, cache, train, backbone loading) and its
+cache / train stages, the ratio to plain inference in the same precision, the precision that ran, and the
+full-resolution indices HQNR, D_lambda_K and D_s of each output. Prints the CPU's bf16 capability first.
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ from engine.metrics.no_reference import all_full_resolution, pan_lowpass  # noqa
 from engine.physics.resample import upsample  # noqa: E402
 from engine.physics.sensors import get_preset  # noqa: E402
 from engine.pipeline import run  # noqa: E402
+from engine.precision import cpu_capability  # noqa: E402
 from engine.request import PansharpenRequest  # noqa: E402
 
 #: pair -> (sensor preset, PAN and MS files in the data folder, ratio); the Landsat MS have 7 and 6 bands
@@ -68,11 +71,14 @@ def indices(fused: str, pan: str, ms: str, sensor: str) -> Dict[str, float]:
     return {k: float(out[k][0]) for k in ("HQNR", "D_lambda_K", "D_s")}
 
 
-def timed_run(req: PansharpenRequest) -> Tuple[float, float]:
-    """(seconds of the whole run, seconds of the adaptation: RunResult.adapt_seconds)."""
+def timed_run(req: PansharpenRequest) -> Tuple[float, float, float, float, str]:
+    """(seconds of the whole run, of the adaptation (RunResult.adapt_seconds), of its cache and train stages,
+    the precision that ran)."""
     t0 = time.perf_counter()
     result = run(req)
-    return time.perf_counter() - t0, result.adapt_seconds
+    st = result.stage_seconds
+    return (time.perf_counter() - t0, result.adapt_seconds, st.get("adapt_cache", 0.0),
+            st.get("adapt_train", 0.0), result.precision.split(" (")[0])
 
 
 def main() -> None:
@@ -87,33 +93,38 @@ def main() -> None:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="adapt option")
     ap.add_argument("--classical", default="", help="comma-separated classical methods added as rows")
+    ap.add_argument("--precisions", default="fp32,auto", help="precisions of the deep rows")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     opts = dict(o.split("=", 1) for o in args.option)
     sensor = PAIRS[args.pair][0]
     adapts = ["none", "tailor"] + (["full"] if args.full else [])
-    modes: List[Tuple[str, str]] = [(args.backbone, m) for m in adapts]
-    modes += [(m, "none") for m in args.classical.split(",") if m]
+    modes: List[Tuple[str, str, str]] = [(args.backbone, m, p) for p in args.precisions.split(",")
+                                         for m in adapts]
+    modes += [(m, "none", "fp32") for m in args.classical.split(",") if m]
     with tempfile.TemporaryDirectory() as tmp:
         pan, ms = make_crop(args.data, args.pair, args.size, tmp)
         rows = []
-        for method, mode in modes:
-            out = os.path.join(tmp, f"{method}_{mode}.tif")
+        for method, mode, prec in modes:
+            out = os.path.join(tmp, f"{method}_{mode}_{prec}.tif")
             req = PansharpenRequest(pan, ms, out, method=method, sensor=sensor, device=args.device,
-                                    adapt=mode, adapt_options=opts if mode != "none" else {})
+                                    adapt=mode, adapt_options=opts if mode != "none" else {}, precision=prec)
             runs = [timed_run(req) for _ in range(args.repeats)]
-            rows.append((method, mode, statistics.median(t for t, _ in runs),
-                         statistics.median(a for _, a in runs), indices(out, pan, ms, sensor)))
-    base = rows[0][2]
+            med = [statistics.median(r[i] for r in runs) for i in range(4)]
+            rows.append((method, mode, runs[0][4] or "-", med, indices(out, pan, ms, sensor)))
+    base = {r[2]: r[3][0] for r in rows if r[1] == "none" and r[0] == args.backbone}
+    print(f"CPU: {cpu_capability()}")
     print(f"{args.backbone} on {args.pair} centre crop {args.size}x{args.size} PAN ({sensor}), device "
           f"{args.device}, torch threads {torch.get_num_threads()}, median of {args.repeats}, "
           f"load average before {os.getloadavg()[0]:.2f}; adapt options {opts or 'defaults'}")
-    print("| method | adapt | run s | adaptation s | x plain | HQNR | D_lambda_K | D_s |")
-    print("|---|---|---|---|---|---|---|---|")
-    for method, mode, total, adapt, idx in rows:
-        print(f"| {method} | {mode} | {total:.2f} | {adapt:.2f} | {total / base:.2f} | {idx['HQNR']:.4f} | "
-              f"{idx['D_lambda_K']:.4f} | {idx['D_s']:.4f} |")
+    print("| method | adapt | precision | run s | adaptation s | cache s | train s | x plain | HQNR "
+          "| D_lambda_K | D_s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for method, mode, prec, (total, adapt, cache, train), idx in rows:
+        ratio = f"{total / base[prec]:.2f}" if prec in base else "-"
+        print(f"| {method} | {mode} | {prec} | {total:.2f} | {adapt:.2f} | {cache:.2f} | {train:.2f} "
+              f"| {ratio} | {idx['HQNR']:.4f} | {idx['D_lambda_K']:.4f} | {idx['D_s']:.4f} |")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, List, Tuple
 
-from ..engine import DEVICES, OUTPUT_DTYPES, PRESETS, UPSAMPLERS, EngineError
+from ..engine import DEVICES, OUTPUT_DTYPES, PRECISIONS, PRESETS, UPSAMPLERS, EngineError
 from .method_catalogue import CATALOGUE, DEEP_FAMILY, GENERATIVE_FAMILY, NETWORK_FAMILIES
 from .runtime import torch_problem
 
@@ -133,6 +133,16 @@ def sensor_names() -> List[str]:
 def devices() -> List[str]:
     """Torch device choices: auto, cpu, cuda."""
     return list(DEVICES)
+
+
+#: labels of the precision choices (engine/precision.py), dock and Processing
+PRECISION_LABELS = {"auto": "Auto (bf16 where the CPU / GPU has it)", "fp32": "FP32 (reference)",
+                    "bf16": "BF16", "fp16": "FP16 (CUDA only)"}
+
+
+def precisions() -> List[str]:
+    """Deep inference precision choices: auto, fp32, bf16, fp16."""
+    return list(PRECISIONS)
 
 
 def output_dtypes() -> List[str]:

@@ -91,6 +91,10 @@ class FusionForm(QWidget):
         self.dtype = _combo([("auto", "Same as MS"), ("float32", "Float32")])
         self.device = _combo([(d, d.upper() if d != "auto" else "Auto (GPU when present)")
                               for d in choices.devices()])
+        self.precision = _combo([(p, choices.PRECISION_LABELS[p]) for p in choices.precisions()])
+        self.precision.setToolTip("Deep methods' arithmetic: Auto runs bf16 where the CPU (AMX / "
+                                  "AVX512-BF16) or GPU has native bf16, else fp32; FP32 is the reference "
+                                  "(earlier versions' output)")
         self.block_size = QSpinBox()
         self.block_size.setRange(64, 8192)
         self.block_size.setSingleStep(256)
@@ -182,6 +186,7 @@ class FusionForm(QWidget):
         adv = QFormLayout(self.advanced)
         adv.addRow("Output type", self.dtype)
         adv.addRow("Device", self.device)
+        adv.addRow("Precision", self.precision)
         adv.addRow("Block size", self.block_size)
         adv.addRow("Options", self.options)
         adv.addRow("Output folder", self.results_folder)
@@ -245,6 +250,7 @@ class FusionForm(QWidget):
         _select(self.sensor, str(s.value(SETTINGS_PREFIX + "sensor", "auto")))
         _select(self.dtype, str(s.value(SETTINGS_PREFIX + "dtype", "auto")))
         _select(self.device, str(s.value(SETTINGS_PREFIX + "device", "auto")))
+        _select(self.precision, str(s.value(SETTINGS_PREFIX + "precision", "auto")))
         self.block_size.setValue(int(s.value(SETTINGS_PREFIX + "block_size", choices.DEFAULT_BLOCK_SIZE)))
         self.options.setText(str(s.value(SETTINGS_PREFIX + "options", "")))
         self.assess.setChecked(bool(s.value(SETTINGS_PREFIX + "assess", True, type=bool)))
@@ -258,7 +264,7 @@ class FusionForm(QWidget):
         """Remember the current choices (not the output file: a rerun must not overwrite it silently)."""
         s = QgsSettings()
         for key, box in (("method", self.method), ("sensor", self.sensor), ("dtype", self.dtype),
-                         ("device", self.device)):
+                         ("device", self.device), ("precision", self.precision)):
             s.setValue(SETTINGS_PREFIX + key, box.currentData())
         s.setValue(SETTINGS_PREFIX + "model_files", self.model_files()[-MAX_MODEL_FILES:])
         s.setValue(SETTINGS_PREFIX + "block_size", self.block_size.value())
@@ -307,6 +313,7 @@ def request_from_form(form: FusionForm) -> PansharpenRequest:
         sensor=str(form.sensor.currentData()),
         output_dtype=str(form.dtype.currentData()),
         device=str(form.device.currentData()),
+        precision=str(form.precision.currentData()),
         block_size=form.block_size.value(),
         options=dict(choices.parse_options(form.options.text())),
         adapt=adapt,

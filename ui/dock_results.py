@@ -55,6 +55,8 @@ def result_lines(outcome: Any, temp_folder: str) -> List[str]:
     result = outcome.result
     lines = [f"note: {note}" for note in result.notes]
     lines += [f"sensor {result.sensor}: {result.sensor_reason}", f"device: {result.device}"]
+    if getattr(result, "precision", ""):
+        lines.append(f"precision: {result.precision}")
     if outcome.swift is not None:
         lines += list(swift_lines(outcome.swift))
     if result.adapt != "none":

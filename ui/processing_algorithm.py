@@ -52,6 +52,7 @@ class PansharpenAlgorithm(QgsProcessingAlgorithm):
 
     PAN, MS, METHOD, SENSOR, OUTPUT_DTYPE = "PAN", "MS", "METHOD", "SENSOR", "OUTPUT_DTYPE"
     DEVICE, BLOCK_SIZE, OPTIONS, OUTPUT = "DEVICE", "BLOCK_SIZE", "OPTIONS", "OUTPUT"
+    PRECISION = "PRECISION"
     MODEL_FILE, OUTPUT_UNCERTAINTY = "MODEL_FILE", "OUTPUT_UNCERTAINTY"
 
     def __init__(self) -> None:
@@ -128,6 +129,10 @@ class PansharpenAlgorithm(QgsProcessingAlgorithm):
             advanced(enum_param(self.DEVICE, "Device", choices.devices(), "auto",
                                 "Where torch computes: the GPU when one is visible (Auto), the CPU, or CUDA "
                                 "(an error without a GPU).", DEVICE_LABELS)),
+            advanced(enum_param(self.PRECISION, "Precision (deep methods)", choices.precisions(), "auto",
+                                "Auto runs bf16 where the CPU (AMX / AVX512-BF16) or GPU has native bf16, "
+                                "else fp32; FP32 is the reference path (earlier versions' output).",
+                                choices.PRECISION_LABELS)),
             advanced(helped(QgsProcessingParameterNumber(
                 self.BLOCK_SIZE, "Block size (PAN pixels)", NUMBER_INTEGER, choices.DEFAULT_BLOCK_SIZE,
                 False, 64, 8192),
@@ -151,6 +156,7 @@ class PansharpenAlgorithm(QgsProcessingAlgorithm):
             sensor=self.parameterAsEnumString(parameters, self.SENSOR, context),
             output_dtype=self.parameterAsEnumString(parameters, self.OUTPUT_DTYPE, context),
             device=self.parameterAsEnumString(parameters, self.DEVICE, context),
+            precision=self.parameterAsEnumString(parameters, self.PRECISION, context),
             block_size=self.parameterAsInt(parameters, self.BLOCK_SIZE, context),
             options=dict(choices.parse_options(self.parameterAsString(parameters, self.OPTIONS, context))),
             adapt=adapt,
@@ -177,6 +183,8 @@ class PansharpenAlgorithm(QgsProcessingAlgorithm):
             feedback.pushInfo(f"note: {note}")
         feedback.pushInfo(f"sensor {result.sensor}: {result.sensor_reason}")
         feedback.pushInfo(f"device: {result.device}")
+        if result.precision:
+            feedback.pushInfo(f"precision: {result.precision}")
         if result.adapt != "none":
             feedback.pushInfo(result.adaptation_line())
         feedback.pushInfo(result.summary())

@@ -20,6 +20,7 @@ from ..backbones.tiling import model_bands_for
 from ..errors import EngineError
 from ..methods.base import FusionContext, Method
 from ..methods.deep import DeepMethod
+from ..precision import caching_in
 from ..progress import CancelToken, ProgressCallback
 from ..raster.align import AlignedPair
 from ..raster.blocks import round_up
@@ -74,8 +75,9 @@ def adapt_method(method: Method, pair: AlignedPair, ctx: FusionContext, opts: Ad
     def stage(f: float, m: str) -> None:
         progress(0.1 + 0.9 * f, m)
 
-    result = train_adapted(net, patches, mb, pair.ratio, ctx.ms_gains, ctx.pan_gain, weights, opts, stage,
-                           cancel)
+    with caching_in(ctx.precision):  # the frozen extractor's cache in the run's precision
+        result = train_adapted(net, patches, mb, pair.ratio, ctx.ms_gains, ctx.pan_gain, weights, opts, stage,
+                               cancel)
     seconds = {"sample": sample_s, **result.seconds}
     sampling = Sampling(pair, patch, margin, method.scale(ctx), ctx.upsampler, device, fill, ctx.ms_gains,
                         ctx.pan_gain)

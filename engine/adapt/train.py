@@ -17,6 +17,7 @@ import torch
 
 from ..backbones.base import Backbone
 from ..backbones.tailor import ConditionalTailor, TailoredBackbone, build_tailor
+from ..precision import frozen_features
 from ..progress import CancelToken, ProgressCallback, no_progress
 from ..training.adam import Adam
 from ..training.losses import LossWeights, SpatialTargets, spatial_targets, total_loss
@@ -84,7 +85,7 @@ class TrainResult:
 def cache_features(net: Backbone, patches: Patches, ratio: int, pan_gain: float) -> FeatureCache:
     """Run the frozen extractor once on the patches (no gradients)."""
     with torch.no_grad():
-        feats = net.features(patches.lms, patches.pan)
+        feats = frozen_features(net, patches.lms, patches.pan)  # the run's precision (engine/precision.py)
         frozen = patches.inner(net.mapper(feats, patches.lms))
     targets = spatial_targets(patches.lms, patches.pan, ratio, pan_gain, patches.margin)
     keep = min(FEATURE_MARGIN, patches.margin)

@@ -13,6 +13,7 @@ from typing import Callable, List, Optional, Tuple
 import torch
 
 from ..errors import EngineError
+from ..precision import Precision, run_backbone
 from .base import Backbone
 
 MAX_BANDS = 16
@@ -45,9 +46,11 @@ def model_bands_for(n_bands: int) -> int:
 
 
 def fuse_band_groups(net: Backbone, lms: torch.Tensor, pan: torch.Tensor, model_bands: int,
-                     after_batch: Optional[Callable[[int, int], None]] = None) -> torch.Tensor:
+                     after_batch: Optional[Callable[[int, int], None]] = None,
+                     precision: Optional[Precision] = None) -> torch.Tensor:
     """net on every band group of lms (B, C, H, W) with pan (B, 1, H, W), each band kept once: (B, C, H, W)
-    float32, run on CPU_TILE sub-tiles on the CPU (the whole block on a GPU); after_batch as run_tiled."""
+    float32, run on CPU_TILE sub-tiles on the CPU (the whole block on a GPU); after_batch as run_tiled;
+    precision: engine/precision.py (None: fp32 reference path)."""
     tile = CPU_TILE if pan.device.type == "cpu" else None
     out = torch.empty(lms.shape, dtype=torch.float32, device=lms.device)
     groups = band_groups(lms.shape[1], model_bands)
@@ -56,7 +59,7 @@ def fuse_band_groups(net: Backbone, lms: torch.Tensor, pan: torch.Tensor, model_
         return lambda done, total: report(g * total + done, len(groups) * total)  # all groups in one count
     for g, (idx, keep) in enumerate(groups):
         hook = None if after_batch is None else group_hook(g, after_batch)
-        fused = run_with_oom_retry(net, lms[:, idx], pan, tile, after_batch=hook)
+        fused = run_with_oom_retry(net, lms[:, idx], pan, tile, after_batch=hook, precision=precision)
         out[:, keep] = fused[:, [idx.index(k) for k in keep]]
     return out
 
@@ -74,7 +77,8 @@ def tile_windows(size: int, tile: int, halo: int) -> Tuple[int, List[Tuple[int, 
 
 
 def run_tiled(net: Backbone, lms: torch.Tensor, pan: torch.Tensor, tile: int, batch_pixels: int = 0,
-              after_batch: Optional[Callable[[int, int], None]] = None) -> torch.Tensor:
+              after_batch: Optional[Callable[[int, int], None]] = None,
+              precision: Optional[Precision] = None) -> torch.Tensor:
     """net(lms, pan) as float32 (B, C, H, W), computed on tiles of at most `tile` px with a receptive-field
     halo, several tiles per forward pass, then stitched.
 
@@ -94,7 +98,7 @@ def run_tiled(net: Backbone, lms: torch.Tensor, pan: torch.Tensor, tile: int, ba
         group = tiles[start:start + per_pass]
         win = [(slice(y0, y0 + wy), slice(x0, x0 + wx)) for (_, _, y0), (_, _, x0) in group]
         part_lms = torch.cat([lms[..., sy, sx] for sy, sx in win])
-        part = net.mapper(net.features(part_lms, torch.cat([pan[..., sy, sx] for sy, sx in win])), part_lms)
+        part = run_backbone(net, part_lms, torch.cat([pan[..., sy, sx] for sy, sx in win]), precision)
         for i, ((y, y1, y0), (x, x1, x0)) in enumerate(group):
             out[..., y:y1, x:x1] = part[i * b:(i + 1) * b, :, y - y0:y1 - y0, x - x0:x1 - x0].float()
         if after_batch is not None:
@@ -103,14 +107,14 @@ def run_tiled(net: Backbone, lms: torch.Tensor, pan: torch.Tensor, tile: int, ba
 
 
 def run_with_oom_retry(net: Backbone, lms: torch.Tensor, pan: torch.Tensor, tile: int | None = None,
-                       min_tile: int = 64,
-                       after_batch: Optional[Callable[[int, int], None]] = None) -> torch.Tensor:
+                       min_tile: int = 64, after_batch: Optional[Callable[[int, int], None]] = None,
+                       precision: Optional[Precision] = None) -> torch.Tensor:
     """net on tiles of `tile` px (None: the whole block at once), batched as in run_tiled; on a GPU
     out-of-memory error, retry on tiles (and so batches) half as large each time."""
     tile = tile or max(lms.shape[-2:])
     while True:
         try:
-            return run_tiled(net, lms, pan, tile, after_batch=after_batch)
+            return run_tiled(net, lms, pan, tile, after_batch=after_batch, precision=precision)
         except torch.OutOfMemoryError:
             if tile <= min_tile:
                 raise EngineError(f"out of GPU memory even with {min_tile} px tiles; use device cpu") \

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from ..precision import PRECISIONS
 from ..request import ALIGN_RESAMPLINGS, DEFAULT_METHOD, DEVICES, OUTPUT_DTYPES, UPSAMPLERS, PansharpenRequest
 from .adapt_args import adapt_mode_from_args, adapt_options_from_args, add_adapt_arguments
 from .common import parse_options, progress_bar
@@ -21,6 +22,9 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sensor", default="auto", help="sensor preset or 'auto' (guessed and reported)")
     p.add_argument("--dtype", default="auto", choices=OUTPUT_DTYPES, help="output type (auto = MS type)")
     p.add_argument("--device", default="auto", choices=DEVICES)
+    p.add_argument("--precision", default="auto", choices=PRECISIONS,
+                   help="deep nets: auto (bf16 where the CPU/GPU has native bf16, else fp32), "
+                        "fp32 (reference), bf16, fp16 (CUDA)")
     p.add_argument("--block-size", type=int, default=1024, help="processing block side, PAN pixels")
     p.add_argument("--upsampler", default="bicubic", choices=UPSAMPLERS)
     p.add_argument("--align-resampling", default="cubic", choices=ALIGN_RESAMPLINGS)
@@ -35,7 +39,8 @@ def request_from_args(args: argparse.Namespace) -> PansharpenRequest:
                              sensor=args.sensor, output_dtype=args.dtype, device=args.device,
                              block_size=args.block_size, upsampler=args.upsampler,
                              align_resampling=args.align_resampling, options=parse_options(args.option),
-                             adapt=adapt_mode_from_args(args), adapt_options=adapt_options_from_args(args))
+                             adapt=adapt_mode_from_args(args), adapt_options=adapt_options_from_args(args),
+                             precision=args.precision)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -54,6 +59,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     print(f"sensor: {result.sensor} ({result.sensor_reason})", file=sys.stderr)
+    if result.precision:
+        print(f"precision: {result.precision}", file=sys.stderr)
     print(result.summary())
     if report is not None:
         print(report.table())

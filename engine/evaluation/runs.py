@@ -69,6 +69,8 @@ def run_with_report(request: PansharpenRequest, report_path: Optional[str] = Non
         report.timings = {"run": result.seconds, **report.timings}
         report.sensor_reason = result.sensor_reason
         report.settings.update(method=result.method, method_upsampler=req.upsampler)
+        if result.precision:  # deep methods: which precision ran and why (engine/precision.py)
+            report.settings.update(precision=result.precision)
         if result.adapt != "none":
             report.settings.update(adapt=result.adapt, adapt_guard=result.guard)
         report.notes = [n for n in result.notes if n not in report.notes] + report.notes  # e.g. the guard's
@@ -166,6 +168,8 @@ def run_reduced(request: PansharpenRequest, report_path: Optional[str] = None,
             {"pan": req.pan, "ms": req.ms, "fused": req.output},
             {"degrade": degraded - start, "run": ran - degraded, "assess": time.perf_counter() - ran},
             notes + ["region is in pixels of the original MS; the fused output covers exactly that window"])
+        if result.precision:  # deep methods: which precision ran and why (engine/precision.py)
+            report.settings.update(precision=result.precision)
         if report_path:
             report.write_json(report_path)
     progress(1.0, "done")

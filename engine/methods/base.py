@@ -10,6 +10,7 @@ import torch
 from ..errors import EngineError
 from ..options import OptionValue
 from ..physics.resample import upsample
+from ..precision import Precision
 from ..progress import CancelToken
 from ..raster.stats import GlobalStats, Moments
 
@@ -40,6 +41,7 @@ class FusionContext:
     cancel: Optional[CancelToken] = None
     tile_progress: Optional[Callable[[float, str], None]] = None
     origin: Tuple[int, int] = (0, 0)
+    precision: Optional[Precision] = None  # deep methods' forward (engine/precision.py); None: fp32 reference
 
     def between_batches(self) -> Optional[Callable[[int, int], None]]:
         """The after_batch hook of tiled inference (tiles done, tiles in the block): reports tile progress,

@@ -3,8 +3,9 @@
 One DeepMethod class; where its weights come from is its WeightSource (deep_weights.py): the shipped files,
 a SWIFT model file (the method's name is then the file's path), or a net adapted to the image being
 processed (Feature Tailor or full fine-tuning, engine/adapt/). Band groups and tiles:
-engine/backbones/tiling.py;
-normalisation: engine/backbones/normalise.py. Option half=true runs float16 on a GPU.
+engine/backbones/tiling.py; normalisation: engine/backbones/normalise.py. The forward runs in ctx.precision
+(engine/precision.py: fp32 / bf16 / fp16, channels_last on a CPU); the option half=true is the legacy alias of
+precision fp16 on a GPU.
 """
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from ..backbones.inputs import net_upsample
 from ..backbones.normalise import input_scale
 from ..backbones.tiling import fuse_band_groups
 from ..errors import EngineError
-from ..options import flag
 from ..weights.model_file import load_model
 from .base import FusionContext, Method
 from .deep_weights import AdaptedWeights, ModelFileWeights, ShippedWeights, WeightSource
@@ -53,13 +53,10 @@ class DeepMethod(Method):
 
     def fuse(self, pan: torch.Tensor, ms: torch.Tensor, ctx: FusionContext) -> torch.Tensor:
         mb = self.weights.model_bands(ms.shape[1])
-        half = flag(ctx.options.get("half")) and pan.device.type == "cuda"
-        net = self.weights.inference_net(mb, pan.device, half)
+        net = self.weights.inference_net(mb, pan.device)
         s = self.scale(ctx)
-        dtype = torch.float16 if half else torch.float32
-        lms = self.upsampled(ms.float() / s, ctx).to(dtype)
-        p = (pan.float() / s).to(dtype)
-        return fuse_band_groups(net, lms, p, mb, ctx.between_batches()) * s
+        lms = self.upsampled(ms.float() / s, ctx)
+        return fuse_band_groups(net, lms, pan.float() / s, mb, ctx.between_batches(), ctx.precision) * s
 
     def start(self, bands: int, device: torch.device) -> Tuple[Backbone, str, str]:
         """(trainable frozen copy of this method's weights, backbone name, sha256 of those weights):

@@ -3,9 +3,8 @@ image being processed. Each source gives the model that serves a band count, a c
 a fresh trainable copy (adaptation starts from it) and the sha256 of its weights (tailor files record it)."""
 from __future__ import annotations
 
-import copy
 import os
-from typing import Any, Dict, Tuple
+from typing import Any, Dict
 
 import torch
 
@@ -25,7 +24,8 @@ class WeightSource:
         """The model band count serving an n_bands MS (4: by 4-band groups); EngineError when none does."""
         return model_bands_for(n_bands)
 
-    def inference_net(self, bands: int, device: torch.device, half: bool) -> Backbone:
+    def inference_net(self, bands: int, device: torch.device) -> Backbone:
+        """The cached fp32 net for inference (engine/precision.py makes its bf16 / fp16 copies)."""
         raise NotImplementedError
 
     def trainable(self, bands: int, device: torch.device) -> Backbone:
@@ -56,8 +56,8 @@ class ShippedWeights(WeightSource):
         self.backbone = backbone
         self.receptive_field = BACKBONES[backbone].receptive_field
 
-    def inference_net(self, bands: int, device: torch.device, half: bool) -> Backbone:
-        return load_backbone(self.backbone, bands, device, half)
+    def inference_net(self, bands: int, device: torch.device) -> Backbone:
+        return load_backbone(self.backbone, bands, device)
 
     def trainable(self, bands: int, device: torch.device) -> Backbone:
         # Not load_backbone's cached net: it may have been built under torch.inference_mode (inside a
@@ -83,7 +83,7 @@ class ModelFileWeights(WeightSource):
                               f"'{self.backbone}'")
         self.receptive_field = BACKBONES[self.backbone].receptive_field
         self.bands = int(meta["bands"])
-        self._nets: Dict[Tuple[str, bool], Backbone] = {}
+        self._nets: Dict[str, Backbone] = {}
         self.trainable(self.bands, torch.device("cpu"))  # fails now, not mid-run, on a mismatched file
 
     def model_bands(self, n_bands: int) -> int:
@@ -92,12 +92,10 @@ class ModelFileWeights(WeightSource):
                               f"{n_bands}")
         return self.bands
 
-    def inference_net(self, bands: int, device: torch.device, half: bool) -> Backbone:
-        key = (str(device), half)
-        if key not in self._nets:
-            net = self.trainable(bands, device)
-            self._nets[key] = net.half() if half else net
-        return self._nets[key]
+    def inference_net(self, bands: int, device: torch.device) -> Backbone:
+        if str(device) not in self._nets:
+            self._nets[str(device)] = self.trainable(bands, device)
+        return self._nets[str(device)]
 
     def trainable(self, bands: int, device: torch.device) -> Backbone:
         if bands != self.bands:
@@ -120,17 +118,12 @@ class AdaptedWeights(WeightSource):
         self.net, self.bands, self.start = net, bands, start
         self.backbone = start.backbone
         self.receptive_field = net.receptive_field
-        self._half: Dict[str, Backbone] = {}
 
     def model_bands(self, n_bands: int) -> int:
         return self.bands
 
-    def inference_net(self, bands: int, device: torch.device, half: bool) -> Backbone:
-        if not half:
-            return self.net
-        if str(device) not in self._half:
-            self._half[str(device)] = copy.deepcopy(self.net).to(device).half()
-        return self._half[str(device)]
+    def inference_net(self, bands: int, device: torch.device) -> Backbone:
+        return self.net
 
     def trainable(self, bands: int, device: torch.device) -> Backbone:
         raise EngineError("an adapted net is not adapted again; adapt the method it came from")

@@ -14,7 +14,7 @@ ENGINE = os.path.join(os.path.dirname(__file__), "..", "..", "engine")
 #: engine/__init__.py (lazy re-exports) and __main__.py sit on top of everything.
 LAYERS = [
     {"errors", "atomic", "progress", "options", "version"},
-    {"paths", "devices", "physics", "raster"},
+    {"paths", "devices", "precision", "physics", "raster"},
     {"request", "backbones", "metrics", "weights"},
     {"methods", "training", "generative"},
     {"adapt", "swift", "fusion", "moments"},

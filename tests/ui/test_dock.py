@@ -158,3 +158,14 @@ def test_saving_the_project_moves_the_default_output_folder(plugin, qb_layers, t
     expected = str(tmp_path / "pansharpen_adapt")
     assert plugin.dock.form.output_folder() == expected
     assert expected in plugin.dock.form.output.lineEdit().placeholderText()
+
+
+def test_dock_precision_reaches_the_request(plugin, qb_layers, tmp_path) -> None:
+    from pansharpen_adapt.ui.dock_form import request_from_form
+
+    form = plugin.dock.form
+    _fill_form(plugin.dock, *qb_layers, str(tmp_path / "p.tif"), method="fusionnet")
+    assert form.precision.currentData() == "auto"
+    form.precision.setCurrentIndex(form.precision.findData("fp32"))
+    assert request_from_form(form).precision == "fp32"
+    form.precision.setCurrentIndex(form.precision.findData("auto"))

@@ -118,3 +118,18 @@ def test_loaded_output_gets_the_rgb_rendering(plugin, data_paths, tmp_path) -> N
     renderer = layers[0].renderer()
     assert isinstance(renderer, QgsMultiBandColorRenderer)
     assert (renderer.redBand(), renderer.greenBand(), renderer.blueBand()) == (3, 2, 1)
+
+
+def test_precision_is_an_advanced_parameter_that_reaches_the_request(plugin, data_paths, tmp_path) -> None:
+    from pansharpen_adapt.engine.precision import PRECISIONS
+    from qgis.core import QgsProcessingParameterDefinition
+
+    alg = QgsApplication.processingRegistry().algorithmById(ALGORITHM)
+    param = alg.parameterDefinition("PRECISION")
+    assert param.options() == list(PRECISIONS) and param.defaultValue() == "auto"
+    assert param.flags() & QgsProcessingParameterDefinition.FlagAdvanced
+    pan, ms = data_paths("quickbird")
+    for value in ("bf16", "fp32"):
+        req = alg.build_request({"PAN": pan, "MS": ms, "PRECISION": value, "OUTPUT": str(tmp_path / "p.tif")},
+                                QgsProcessingContext())
+        assert req.precision == value

@@ -147,7 +147,7 @@ def test_out_of_memory_retries_on_smaller_tiles(monkeypatch) -> None:
     net = build_backbone("dicnn", 4).eval()
     tiles = []
 
-    def fake(net_, lms, pan, tile, after_batch=None):  # noqa: ANN001
+    def fake(net_, lms, pan, tile, after_batch=None, precision=None):  # noqa: ANN001
         tiles.append(tile)
         if tile > 32:
             raise torch.OutOfMemoryError("simulated")
