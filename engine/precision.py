@@ -212,16 +212,28 @@ def run_backbone(net: Backbone, lms: torch.Tensor, pan: torch.Tensor,
     """mapper(features(lms, pan), lms) of net on lms (B, C, H, W) and pan (B, 1, H, W), float32 normalised
     units, in `precision` (None: the fp32 reference path, exactly today's computation). Returns (B, C, H, W)
     float32 (channels_last memory when channels_last)."""
-    if precision is None or (precision.name == "fp32" and not precision.channels_last):
+    if _is_reference(precision):
         return net.mapper(net.features(lms, pan), lms)
+    assert precision is not None
+    run, feats = _features_in(net, lms, pan, precision)
+    return run.mapper(feats.float(), lms)  # the output conv and the residual add in fp32 (README: quality)
+
+
+def _is_reference(precision: Optional[Precision]) -> bool:
+    """Whether `precision` is the fp32 NCHW reference path (None counts as it)."""
+    return precision is None or (precision.name == "fp32" and not precision.channels_last)
+
+
+def _features_in(net: Backbone, lms: torch.Tensor, pan: torch.Tensor,
+                 precision: Precision) -> Tuple[Backbone, torch.Tensor]:
+    """(the net prepared for `precision`, its features of lms / pan computed in that precision)."""
     import torch
     run = prepare_net(net, precision)
     if precision.channels_last:
         lms = lms.contiguous(memory_format=torch.channels_last)
         pan = pan.contiguous(memory_format=torch.channels_last)
     with autocast(precision, lms.device.type):
-        feats = run.features(lms, pan)
-    return run.mapper(feats.float(), lms)  # the output conv and the residual add in fp32 (README: quality)
+        return run, run.features(lms, pan)
 
 
 _CACHING: ContextVar[Optional[Precision]] = ContextVar("feature_cache_precision", default=None)
@@ -242,13 +254,6 @@ def frozen_features(net: Backbone, lms: torch.Tensor, pan: torch.Tensor) -> torc
     """net.features(lms, pan) of a frozen extractor as float32 (N, K, H, W), in the precision set by
     caching_in (outside it, or for fp32: exactly net.features). Callers hold no gradients."""
     precision = _CACHING.get()
-    if precision is None or (precision.name == "fp32" and not precision.channels_last):
+    if precision is None or _is_reference(precision):
         return net.features(lms, pan)
-    import torch
-    run = prepare_net(net, precision)
-    if precision.channels_last:
-        lms = lms.contiguous(memory_format=torch.channels_last)
-        pan = pan.contiguous(memory_format=torch.channels_last)
-    with autocast(precision, lms.device.type):
-        feats = run.features(lms, pan)
-    return feats.float().contiguous()
+    return _features_in(net, lms, pan, precision)[1].float().contiguous()

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from qgis.core import (
     QgsMapLayer,
@@ -61,19 +61,20 @@ def raster_list_parameter_paths(alg: QgsProcessingAlgorithm, parameters: Dict[st
 def add_uncertainty_layer(path: str, name: str) -> QgsRasterLayer:
     """Load an uncertainty raster (per-band spread of a generative method's samples) with a colour ramp on
     its first band and a legend, and add it to the project (main thread)."""
-    layer = QgsRasterLayer(path, name, "gdal")
-    if not layer.isValid():
-        raise EngineError(f"the uncertainty raster was written but QGIS cannot open it: {path}")
-    apply_uncertainty_rendering(layer)
-    QgsProject.instance().addMapLayer(layer)
-    return layer
+    return _add_layer(path, name, apply_uncertainty_rendering, "the uncertainty raster")
 
 
 def add_result_layer(path: str, name: str) -> QgsRasterLayer:
     """Load a fused GeoTIFF, give it an RGB stretched rendering, add it to the project (main thread)."""
+    return _add_layer(path, name, apply_rendering, "the output")
+
+
+def _add_layer(path: str, name: str, style: Callable[[QgsRasterLayer], None], what: str) -> QgsRasterLayer:
+    """A GDAL raster layer of `path`, styled and added to the project; EngineError when QGIS cannot open
+    it."""
     layer = QgsRasterLayer(path, name, "gdal")
     if not layer.isValid():
-        raise EngineError(f"the output was written but QGIS cannot open it: {path}")
-    apply_rendering(layer)
+        raise EngineError(f"{what} was written but QGIS cannot open it: {path}")
+    style(layer)
     QgsProject.instance().addMapLayer(layer)
     return layer
