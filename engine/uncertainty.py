@@ -12,6 +12,7 @@ it). The samples are drawn in a pass of their own; one pass writing both rasters
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import replace
 from typing import Optional
 
@@ -71,8 +72,6 @@ def write_uncertainty(request: PansharpenRequest, path: str = "", progress: Prog
     ms, sensor, options steps/samples/seed/sampler, block size, device, upsampler); without a samples option
     the fusion wrote sample 0 alone, which is the first of the DEFAULT_UNCERTAINTY_SAMPLES samples here.
     folder: the weights folder (default resources/weights/generative)."""
-    import time
-
     start = time.perf_counter()
     req = uncertainty_request(request, path or uncertainty_path(request.output))
     cancel = cancel or CancelToken()
