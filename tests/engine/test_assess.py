@@ -8,7 +8,6 @@ import tempfile
 import numpy as np
 import pytest
 import torch
-from conftest import pair_paths
 from osgeo import gdal
 
 from engine.errors import EngineError
@@ -17,6 +16,7 @@ from engine.evaluation.runs import run_reduced, run_with_report
 from engine.metrics import FULL_INDICES, REDUCED_INDICES, full_resolution_indices, reduced_resolution_indices
 from engine.pipeline import run
 from engine.request import PansharpenRequest
+from tests.conftest import pair_paths
 
 QB_GAINS = [0.34, 0.32, 0.30, 0.22]
 

@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import torch
-from conftest import pair_paths
 from metrics import slow_reference as slow  # tests/engine/metrics (independent implementations)
 from osgeo import gdal
 
@@ -14,6 +13,7 @@ from engine.cli.main import main
 from engine.metrics import pan_lowpass
 from engine.physics.mtf import mtf_lowpass
 from engine.physics.resample import upsample
+from tests.conftest import pair_paths
 
 
 def _read(path: str) -> np.ndarray:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Dict
 
 import pytest
-from conftest import pair_paths
 
 from engine.backbones import BACKBONES
 from engine.evaluation.runs import run_reduced, run_with_report
 from engine.request import PansharpenRequest
+from tests.conftest import pair_paths
 
 #: |bf16 - fp32| allowed per index. Issue 17 asks 1e-3 for all four. Measured on the four bundled pairs
 #: (README, Performance > Precision): Q2n and D_lambda_K stay within it for every backbone; SAM (degrees) and

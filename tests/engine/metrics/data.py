@@ -5,11 +5,11 @@ from typing import Tuple
 
 import numpy as np
 import torch
-from conftest import pair_paths
 from osgeo import gdal
 
 from engine.physics.resample import interp23tap
 from engine.physics.wald import degrade_ms
+from tests.conftest import pair_paths
 
 RATIO = {"quickbird": 4, "pleiades": 4, "landsat8": 2, "landsat7": 2}
 

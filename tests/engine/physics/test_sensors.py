@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PAIRS, pair_paths
 
 from engine.errors import EngineError
 from engine.physics.sensors import PRESETS, get_preset, guess_preset, resolve_preset
 from engine.raster.align import align
 from engine.raster.inputs import open_raster
+from tests.conftest import PAIRS, pair_paths
 
 TITLES = {"QuickBird", "IKONOS", "GeoEye-1", "WorldView-2", "WorldView-3", "Pleiades", "GaoFen-2",
           "Landsat-7 ETM+", "Landsat-8 OLI", "Generic (any band count)"}
