@@ -138,7 +138,7 @@ def run(request: PansharpenRequest, progress: ProgressCallback = no_progress,
         precision = resolve_precision(req.precision, device, legacy_half(req.options),
                                       getattr(method, "backbone", method.name))
     with bounded_gdal_cache(GDAL_CACHE_BYTES):
-        spec, adapted = _fuse(req, pair, method, guess, device, progress, cancel, stages, precision)
+        spec, adapted = fuse_pair(req, pair, method, guess, device, progress, cancel, stages, precision)
     adapt_s = sum(v for k, v in stages.items() if k.startswith("adapt"))
     verdict = adapted.verdict if adapted is not None else None
     return RunResult(req.output, method.name, guess.preset.name, guess.reason, pair.ratio, pair.width,
@@ -148,11 +148,12 @@ def run(request: PansharpenRequest, progress: ProgressCallback = no_progress,
                      precision.describe() if precision else "")
 
 
-def _fuse(req: PansharpenRequest, pair: AlignedPair, method: Method, guess: SensorGuess,
-          device: torch.device, progress: ProgressCallback, cancel: CancelToken,
-          stages: Dict[str, float], precision: Optional[Precision] = None
-          ) -> Tuple[OutputSpec, Optional[Adapted]]:
-    """Statistics, then every block fused and written; returns the output's spec and the adaptation
+def fuse_pair(req: PansharpenRequest, pair: AlignedPair, method: Method, guess: SensorGuess,
+              device: torch.device, progress: ProgressCallback, cancel: CancelToken,
+              stages: Dict[str, float], precision: Optional[Precision] = None
+              ) -> Tuple[OutputSpec, Optional[Adapted]]:
+    """The body of run() for an opened pair and a validated request (also the uncertainty raster's, with its
+    own method): statistics, then every block fused and written; returns the output's spec and the adaptation
     (None without one). precision: the deep methods' forward (None: fp32 reference). Adds the seconds of each
     stage to `stages`: statistics; adapt_sample, adapt_cache, adapt_train (or adapt_load) and adapt_other
     (loading the backbone, the rest); fuse (reading and fusing blocks); write (writing them, finishing the

@@ -20,7 +20,7 @@ from .devices import resolve_device
 from .errors import EngineError
 from .generative.sb import SBMethod, SBSpread
 from .jobs import validate_request
-from .pipeline import _fuse
+from .pipeline import fuse_pair
 from .progress import CancelToken, ProgressCallback, no_progress
 from .raster.cache import bounded_gdal_cache
 from .raster.pairs import open_pair
@@ -77,5 +77,5 @@ def write_uncertainty(request: PansharpenRequest, path: str = "", progress: Prog
     cancel = cancel or CancelToken()
     pair, guess = open_pair(req.pan, req.ms, req.sensor, req.align_resampling)
     with bounded_gdal_cache(128 * 1024 * 1024):
-        _fuse(req, pair, SBSpread(folder), guess, resolve_device(req.device), progress, cancel, {})
+        fuse_pair(req, pair, SBSpread(folder), guess, resolve_device(req.device), progress, cancel, {})
     return time.perf_counter() - start

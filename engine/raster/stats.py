@@ -106,29 +106,17 @@ class MomentAccumulator:
 
 
 class _Accumulator:
-    def __init__(self, n: int) -> None:
-        self.count = 0
-        self.shift: Optional[np.ndarray] = None
-        self.s1 = np.zeros(n)
-        self.s2 = np.zeros((n, n))
+    """The statistics pass's sums: moments of the coarse samples (MS bands and the PAN's area mean, a
+    MomentAccumulator) and the full-resolution PAN's count, sum and sum of squares."""
+
+    def __init__(self) -> None:
+        self.coarse = MomentAccumulator()
         self.pan = np.zeros(3)  # count, sum, sum of squares (shifted)
         self.pan_shift: Optional[float] = None
-        self.max = np.full(n, -np.inf)
-        self.min = np.full(n, np.inf)
 
     def add(self, x: np.ndarray) -> None:
         """x: (C+1, N) valid coarse samples (MS bands, PAN area mean)."""
-        if not x.shape[1]:
-            return
-        x = x.astype(np.float64)
-        if self.shift is None:
-            self.shift = x.mean(axis=1)
-        d = x - self.shift[:, None]
-        self.count += x.shape[1]
-        self.s1 += d.sum(axis=1)
-        self.s2 += d @ d.T
-        self.max = np.maximum(self.max, x.max(axis=1))
-        self.min = np.minimum(self.min, x.min(axis=1))
+        self.coarse.add(x)
 
     def add_pan(self, pan: np.ndarray) -> None:
         """Valid full-resolution PAN values (float32, any shape)."""
@@ -141,15 +129,14 @@ class _Accumulator:
         self.pan += (p.size, total, np.square(p, out=p).sum(dtype=np.float64))
 
     def result(self) -> GlobalStats:
-        if self.count < 2 or self.shift is None or self.pan_shift is None:
+        if self.pan_shift is None:
             raise EngineError("PAN and MS have no valid pixels in common")
-        m = self.s1 / self.count
-        cov = self.s2 / self.count - np.outer(m, m)
+        m = self.coarse.result()
         pn, ps, pss = self.pan
         pm = ps / pn
-        return GlobalStats(self.count, m + self.shift, cov, pm + self.pan_shift,
-                           float(np.sqrt(max(pss / pn - pm * pm, 1e-12))), self.max[:-1], self.max[-1],
-                           ms_min=self.min[:-1])
+        return GlobalStats(m.count, m.mean, m.cov, pm + self.pan_shift,
+                           float(np.sqrt(max(pss / pn - pm * pm, 1e-12))), m.maximum[:-1], m.maximum[-1],
+                           ms_min=m.minimum[:-1])
 
 
 def _area_mean(pan: np.ndarray, r: int) -> np.ndarray:
@@ -163,7 +150,7 @@ def compute_stats(pair: AlignedPair, cancel: CancelToken, progress: ProgressCall
     """One pass over the pair in horizontal strips; memory bounded by STRIP_PIXELS."""
     r = pair.ratio
     rows = max(1, STRIP_PIXELS // max(1, pair.width * r))
-    acc = _Accumulator(len(pair.ms_bands) + 1)
+    acc = _Accumulator()
     cw, ch = pair.coarse_size
     for y in range(0, ch, rows):
         cancel.check()
@@ -213,7 +200,7 @@ def ms_band_means(pair: AlignedPair, cancel: CancelToken) -> np.ndarray:
 def stats_of_arrays(pan: np.ndarray, ms: np.ndarray, ratio: int) -> GlobalStats:
     """What compute_stats gives for a raster pair held in memory, every pixel valid: pan (H, W), ms (C, h, w)
     with H = h * ratio and W = w * ratio. For tests and scripts."""
-    acc = _Accumulator(ms.shape[0] + 1)
+    acc = _Accumulator()
     pan = np.ascontiguousarray(pan, dtype=np.float32)
     acc.add(np.concatenate([ms.reshape(ms.shape[0], -1), _area_mean(pan, ratio).reshape(1, -1)]))
     acc.add_pan(pan)

@@ -60,11 +60,12 @@ def read_checked(backbone: str, bands: int,
     return load_safetensors(data), entry
 
 
-def load_backbone(backbone: str, bands: int, device: torch.device, half: bool = False,
+def load_backbone(backbone: str, bands: int, device: torch.device,
                   folder: Optional[str] = None) -> Backbone:
-    """The pretrained backbone in eval mode on `device` (cached per process after the first check)."""
+    """The pretrained fp32 backbone in eval mode on `device` (cached per process after the first check;
+    engine/precision.py makes its bf16 / fp16 copies)."""
     folder = folder or WEIGHTS_DIR
-    key = (backbone, bands, str(device) + ("/half" if half else ""), folder)
+    key = (backbone, bands, str(device), folder)
     if key not in _CACHE:
         state, _ = read_checked(backbone, bands, folder)
         net = build_backbone(backbone, bands)
@@ -73,8 +74,7 @@ def load_backbone(backbone: str, bands: int, device: torch.device, half: bool = 
         except RuntimeError:
             raise EngineError(f"weight file for '{backbone}' ({bands} bands) does not match the network; "
                               "reinstall the plugin") from None
-        net = net.to(device).eval()
-        _CACHE[key] = net.half() if half else net
+        _CACHE[key] = net.to(device).eval()
     return _CACHE[key]
 
 
