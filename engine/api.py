@@ -68,8 +68,8 @@ class AssessedRun:
     """A finished job: the RunResult and, when asked for and finished, its assessment and quicklook.
 
     assessment_problem / quicklook_problem say in one line why an asked-for report / picture is missing
-    (failed or cancelled); the fused raster is valid either way. trace: the traceback of an internal error
-    behind such a problem (for a log), '' otherwise. swift: the SWIFT result when the job adapted first.
+    (failed or cancelled); the fused raster is valid either way. trace: the tracebacks of the internal errors
+    behind such problems (for a log), '' when none. swift: the SWIFT result when the job adapted first.
     uncertainty: the path of the uncertainty raster written (method sb), '' when none; uncertainty_problem
     why an asked-for one is missing.
     """
@@ -112,8 +112,9 @@ def pansharpen_and_assess(request: PansharpenRequest, assess_output: bool = True
             write_uncertainty(request, uncertainty, StageProgress(progress, run_end, share, "uncertainty"),
                               cancel)
             return uncertainty
-        path, outcome.uncertainty_problem, outcome.trace = _kept_going("uncertainty raster", spread,
-                                                                       "the fused raster")
+        path, outcome.uncertainty_problem, trace = _kept_going("uncertainty raster", spread,
+                                                               "the fused raster is kept")
+        outcome.trace += trace
         outcome.uncertainty = path or ""
     if not assess_output:
         return outcome
@@ -122,8 +123,9 @@ def pansharpen_and_assess(request: PansharpenRequest, assess_output: bool = True
         return assess_files(request.pan, request.ms, result.output, None, result.sensor, assess_max_size,
                             device=request.device, progress=StageProgress(progress, share, end, "assessing"),
                             cancel=cancel)
-    report, outcome.assessment_problem, outcome.trace = _kept_going("quality assessment", indices,
-                                                                    "the fused raster")
+    report, outcome.assessment_problem, trace = _kept_going("quality assessment", indices,
+                                                            "the fused raster is kept")
+    outcome.trace += trace
     if report is None:
         return outcome
     report.timings = {"run": result.seconds, **report.timings}
@@ -137,8 +139,9 @@ def pansharpen_and_assess(request: PansharpenRequest, assess_output: bool = True
                                        StageProgress(progress, ASSESS_END, 1.0, "quicklook"), cancel)
             write_quicklook(quicklook, shot.png)
             return quicklook
-        path, outcome.quicklook_problem, outcome.trace = _kept_going(
-            "quicklook", picture, "the fused raster and its indices")
+        path, outcome.quicklook_problem, trace = _kept_going(
+            "quicklook", picture, "the fused raster and its indices are kept")
+        outcome.trace += trace
         outcome.quicklook = path or ""
     return outcome
 
@@ -148,7 +151,7 @@ def _kept_going(what: str, job: Callable[[], T], kept: str) -> Tuple[Optional[T]
     try:
         return job(), "", ""
     except Cancelled:
-        return None, f"{what} cancelled; {kept} {'is' if kept == 'the fused raster' else 'are'} kept", ""
+        return None, f"{what} cancelled; {kept}", ""
     except EngineError as exc:
         return None, f"{what} failed: {exc}", ""
     except Exception as exc:  # noqa: BLE001 - the run itself succeeded; keep its output

@@ -86,3 +86,18 @@ def test_swift_then_a_failing_run_leaves_no_model_file(tmp_path) -> None:
     with pytest.raises(engine.EngineError, match="patch"):
         engine.adapt_sensor_and_pansharpen(swift, bad)
     assert not os.path.exists(model) and not os.path.exists(model[:-len(".safetensors")] + ".json")
+
+
+def test_a_failing_uncertainty_keeps_its_traceback_after_a_good_assessment(tmp_path, monkeypatch) -> None:
+    pan, ms = pair_paths("quickbird")
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ZeroDivisionError("spread bug")
+    monkeypatch.setattr(api, "uncertainty_request", lambda request, path: request)
+    monkeypatch.setattr(api, "write_uncertainty", broken)
+    outcome = engine.pansharpen_and_assess(engine.PansharpenRequest(pan, ms, str(tmp_path / "f.tif"),
+                                                                    method="brovey"),
+                                           uncertainty=str(tmp_path / "u.tif"))
+    assert outcome.report is not None and outcome.uncertainty == ""
+    assert outcome.uncertainty_problem == "uncertainty raster failed: internal error (ZeroDivisionError)"
+    assert "ZeroDivisionError: spread bug" in outcome.trace
